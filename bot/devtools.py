@@ -1,0 +1,60 @@
+"""Development-only endpoints (registered only without WeChat credentials).
+
+They stand in for WeChat's media store and for the phone that receives pushes, so the local
+chat can send photos and show pushed messages. Never registered in production.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+from sqlalchemy import select
+
+from models import DevInboxMessage
+
+bp = Blueprint("devtools", __name__, url_prefix="/dev")
+MEDIA_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+def dev_media_dir() -> Path:
+    rt = current_app.extensions["wastebot"]
+    path = Path(rt.config.INSTANCE_DIR) / "dev_media"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def read_dev_media(instance_dir: str, media_id: str) -> bytes | None:
+    """What `media/get` would return in development; None for an unknown id."""
+    if not MEDIA_ID.match(media_id):
+        return None
+    path = Path(instance_dir) / "dev_media" / media_id
+    return path.read_bytes() if path.is_file() else None
+
+
+@bp.post("/media")
+def upload_media() -> Response:
+    """Store an uploaded file and return a media id, as WeChat's media upload would."""
+    data = request.get_data(cache=False)
+    if not data:
+        abort(400)
+    media_id = "dev_" + secrets.token_hex(12)
+    (dev_media_dir() / media_id).write_bytes(data)
+    return jsonify({"media_id": media_id, "type": "image"})
+
+
+@bp.get("/inbox")
+def inbox() -> Response:
+    """Messages pushed to a user through the outbox since `after` (an id)."""
+    rt = current_app.extensions["wastebot"]
+    to = request.args.get("to", "")
+    after = request.args.get("after", "0")
+    if not to or not after.isdigit():
+        abort(400)
+    with rt.sessions.begin() as session:
+        rows = session.scalars(select(DevInboxMessage).where(
+            DevInboxMessage.to == to, DevInboxMessage.id > int(after)
+        ).order_by(DevInboxMessage.id).limit(100)).all()
+        out = [{"id": r.id, "channel": r.channel, "text": r.text} for r in rows]
+    return jsonify(out)

@@ -1,0 +1,91 @@
+"""Everything one process needs, built once: config, database, engines, outbound clients."""
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+import requests
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from config import TZ, Config
+from bot.wechat_api import (HttpApi, MemoryTokenCache, OfficialAccountApi, RedisTokenCache,
+                            TokenCache, WeComApi, WeComRobot)
+from handlers.types import Services
+from models import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(TZ)
+
+
+@dataclass
+class Runtime:
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    services: Services
+    clock: Clock = system_clock
+    wechat: OfficialAccountApi | None = None
+    wecom: WeComApi | None = None
+    wecom_robot: WeComRobot | None = None
+    _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
+
+    def kick(self, names: set[str]) -> None:
+        """Run background work (outbox delivery, media download) soon, off the request."""
+        from bot.background import TASKS
+
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kick")
+        for name in sorted(names):
+            task = TASKS.get(name)
+            if task is not None:
+                self._pool.submit(_run_logged, task, self, name)
+
+    def drain(self) -> None:
+        """Wait for kicked work (tests, shutdown)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def close(self) -> None:
+        self.drain()
+        self.engine.dispose()
+
+
+def _run_logged(task: Callable[["Runtime"], int], runtime: "Runtime", name: str) -> None:
+    # Process boundary for kicked work: a failure is logged; the scheduler's sweep retries.
+    try:
+        task(runtime)
+    except Exception:
+        log.exception("background task %s failed", name)
+
+
+def token_cache(config: Config) -> TokenCache:
+    return RedisTokenCache(config.REDIS_URL) if config.REDIS_URL else MemoryTokenCache()
+
+
+def build_runtime(config: Config, clock: Clock | None = None,
+                  engine: Engine | None = None) -> Runtime:
+    engine = engine or make_engine(config.database_url)
+    http = requests.Session()
+    cache = token_cache(config)
+    wechat = wecom = None
+    if config.wechat_configured:
+        wechat = OfficialAccountApi(HttpApi(config.WECHAT_API_BASE, config.HTTP_TIMEOUT_S, http),
+                                    cache, config.WECHAT_APP_ID, config.WECHAT_APP_SECRET)
+    if config.wecom_configured:
+        wecom = WeComApi(HttpApi(config.WECOM_API_BASE, config.HTTP_TIMEOUT_S, http), cache,
+                         config.WECOM_CORP_ID, config.WECOM_SECRET, config.WECOM_AGENT_ID)
+    robot = WeComRobot(HttpApi(config.WECOM_API_BASE, config.HTTP_TIMEOUT_S, http))
+    from bot.services import build_services
+
+    return Runtime(config=config, engine=engine, sessions=make_session_factory(engine),
+                   services=build_services(config), clock=clock or system_clock,
+                   wechat=wechat, wecom=wecom, wecom_robot=robot)

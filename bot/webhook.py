@@ -1,0 +1,149 @@
+"""The `/wechat` endpoint: verify, decrypt, de-duplicate, dispatch, reply.
+
+WeChat retries a delivery up to three times when no answer comes within 5 seconds, so the
+reply is produced inside one short transaction and anything slow is kicked off afterwards.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from bot import signing, wxml
+from bot.runtime import Runtime
+from handlers.dispatch import handle
+from handlers.types import Context
+from models import InboundMessage
+
+log = logging.getLogger(__name__)
+bp = Blueprint("wechat", __name__)
+APOLOGY = "系统繁忙，请稍后再试。"
+
+
+def _runtime() -> Runtime:
+    return current_app.extensions["wastebot"]
+
+
+def _plain(body: str, status: int) -> Response:
+    return Response(body, status=status, mimetype="text/plain")
+
+
+def _verify_request(rt: Runtime) -> Response | None:
+    """Signature and freshness of the query string; None when the request may proceed."""
+    args = request.args
+    timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
+    try:
+        skew = abs(time.time() - int(timestamp))
+    except ValueError:
+        return _plain("forbidden", 403)
+    try:
+        signing.check((rt.config.WECHAT_TOKEN, timestamp, nonce), args.get("signature", ""))
+    except signing.BadSignature:
+        return _plain("forbidden", 403)
+    if skew > rt.config.TIMESTAMP_TOLERANCE_S:
+        return _plain("forbidden", 403)
+    return None
+
+
+@bp.get("/wechat")
+def verify_url() -> Response:
+    """WeChat's server-address check: echo `echostr` when the signature is ours."""
+    refused = _verify_request(_runtime())
+    return refused or _plain(request.args.get("echostr", ""), 200)
+
+
+@bp.post("/wechat")
+def receive() -> Response:
+    rt = _runtime()
+    refused = _verify_request(rt)
+    if refused is not None:
+        return refused
+    crypto = _crypto(rt) if request.args.get("encrypt_type", "raw") == "aes" else None
+    if request.args.get("encrypt_type", "raw") not in ("raw", "aes"):
+        return _plain("bad request", 400)
+    try:
+        fields = _read_fields(rt, crypto)
+    except wxml.BadXml:
+        return _plain("bad request", 400)
+    except signing.BadSignature:
+        return _plain("forbidden", 403)
+    except (signing.BadCiphertext, _NoCrypto):
+        return _plain("bad request", 400)
+    incoming = wxml.to_incoming(fields)
+    if not incoming.openid:
+        return _plain("bad request", 400)
+    try:
+        reply, wake = _handle_once(rt, wxml.dedupe_key(fields), incoming)
+    except (OperationalError, DBAPIError):
+        # Database unreachable or restarting: no reply, so WeChat retries the delivery.
+        log.exception("database error while handling a message")
+        return _plain("unavailable", 503)
+    except Exception:  # the webhook's one process boundary: log it, apologise, carry on
+        log.exception("handler failed for %s", incoming.msg_type)
+        reply, wake = APOLOGY, set()
+    response = _render(rt, crypto, incoming.openid, incoming.account, reply)
+    if wake:
+        response.call_on_close(lambda: rt.kick(wake))
+    return response
+
+
+class _NoCrypto(Exception):
+    """An encrypted request arrived but no EncodingAESKey is configured."""
+
+
+def _crypto(rt: Runtime) -> signing.MessageCrypto:
+    cfg = rt.config
+    if not cfg.WECHAT_AES_KEY:
+        raise _NoCrypto()
+    return signing.MessageCrypto(cfg.WECHAT_TOKEN, cfg.WECHAT_AES_KEY, cfg.WECHAT_APP_ID)
+
+
+def _read_fields(rt: Runtime, crypto: signing.MessageCrypto | None) -> dict[str, str]:
+    body = request.get_data(cache=False)
+    if crypto is None and request.args.get("encrypt_type") == "aes":
+        raise _NoCrypto()
+    outer = wxml.parse_fields(body)
+    if crypto is None:
+        return outer
+    encrypted = outer.get("Encrypt", "")
+    if not encrypted:
+        raise wxml.BadXml("no Encrypt element")
+    inner = crypto.decrypt(encrypted, request.args.get("msg_signature", ""),
+                           request.args.get("timestamp", ""), request.args.get("nonce", ""))
+    return wxml.parse_fields(inner.encode("utf-8"))
+
+
+def _handle_once(rt: Runtime, key: str, incoming: Any) -> tuple[str | None, set[str]]:
+    """Handle a delivery exactly once; a repeat gets the first delivery's reply."""
+    now = rt.clock()
+    with rt.sessions.begin() as session:
+        # Inserted first: a concurrent duplicate blocks on this unique key until we commit,
+        # then fails here and reads the reply we stored.
+        try:
+            with session.begin_nested():
+                session.add(InboundMessage(dedupe_key=key, openid=incoming.openid,
+                                           msg_type=incoming.msg_type, received_at=now))
+        except IntegrityError:
+            first = session.scalar(
+                select(InboundMessage).where(InboundMessage.dedupe_key == key))
+            return (first.reply or None) if first is not None else None, set()
+        ctx = Context(session=session, config=rt.config, now=now, services=rt.services)
+        reply = handle(ctx, incoming)
+        row = session.scalar(select(InboundMessage).where(InboundMessage.dedupe_key == key))
+        assert row is not None
+        row.reply = reply or ""
+    return reply, ctx.wake
+
+
+def _render(rt: Runtime, crypto: signing.MessageCrypto | None, to_user: str,
+            from_user: str, reply: str | None) -> Response:
+    if not reply:
+        return _plain("success", 200)
+    xml = wxml.text_reply(to_user, from_user, reply)
+    if crypto is not None:
+        xml = crypto.encrypt(xml, request.args.get("nonce", ""), str(int(time.time())))
+    return Response(xml, status=200, mimetype="application/xml")

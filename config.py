@@ -1,0 +1,111 @@
+"""The one configuration object, read from the environment and an optional `.env` file."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Mapping
+from zoneinfo import ZoneInfo
+
+from dotenv import dotenv_values
+
+ROOT = Path(__file__).resolve().parent
+TZ = ZoneInfo("Asia/Shanghai")
+REQUIRED = ("WECHAT_TOKEN", "SECRET_KEY")
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed."""
+
+
+def _int(value: str, name: str) -> int:
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings for the web app, the scheduler and the command line. See README for each."""
+
+    WECHAT_TOKEN: str
+    SECRET_KEY: str
+    WECHAT_APP_ID: str = ""
+    WECHAT_APP_SECRET: str = ""
+    WECHAT_AES_KEY: str = ""
+    WECHAT_API_BASE: str = "https://api.weixin.qq.com"
+    WECHAT_REMINDER_TEMPLATE_ID: str = ""
+    WECHAT_NOTICE_TEMPLATE_ID: str = ""
+    WECOM_API_BASE: str = "https://qyapi.weixin.qq.com"
+    WECOM_CORP_ID: str = ""
+    WECOM_SECRET: str = ""
+    WECOM_AGENT_ID: str = ""
+    DATABASE_URL: str = ""
+    REDIS_URL: str = ""
+    MEDIA_DIR: str = ""
+    INSTANCE_DIR: str = str(ROOT / "instance")
+    DATA_DIR: str = str(ROOT / "data")
+    CITY_PROFILE: str = "national"
+    MAX_BODY_BYTES: int = 64 * 1024
+    TIMESTAMP_TOLERANCE_S: int = 300
+    HTTP_TIMEOUT_S: int = 5
+    COMPLAINT_DAILY_LIMIT: int = 10
+    CONVERSATION_IDLE_MIN: int = 30
+    WEBHOOK_RATE_PER_MIN: int = 120
+    DEV_MODE: bool = field(default=False)
+
+    @property
+    def database_url(self) -> str:
+        return self.DATABASE_URL or f"sqlite:///{Path(self.INSTANCE_DIR) / 'wastebot.sqlite3'}"
+
+    @property
+    def media_dir(self) -> Path:
+        return Path(self.MEDIA_DIR or Path(self.INSTANCE_DIR) / "media")
+
+    @property
+    def wechat_configured(self) -> bool:
+        return bool(self.WECHAT_APP_ID and self.WECHAT_APP_SECRET)
+
+    @property
+    def wecom_configured(self) -> bool:
+        return bool(self.WECOM_CORP_ID and self.WECOM_SECRET)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, dotenv_path: str | Path | None = None
+    ) -> "Config":
+        """Build from `.env` (lowest), then the process environment, then explicit overrides."""
+        merged: dict[str, str] = {}
+        path = Path(dotenv_path) if dotenv_path else ROOT / ".env"
+        if path.is_file():
+            merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+        merged.update(os.environ if environ is None else environ)
+        return cls.from_mapping(merged)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, object]) -> "Config":
+        """Validate and convert a flat mapping of settings."""
+        missing = [k for k in REQUIRED if not values.get(k)]
+        if missing:
+            raise ConfigError(
+                "missing required setting(s): " + ", ".join(missing)
+                + " (set them in the environment or in .env; see README)"
+            )
+        kwargs: dict[str, object] = {}
+        for f in fields(cls):
+            if f.name not in values:
+                continue
+            raw = values[f.name]
+            if f.type == "int" and isinstance(raw, str):
+                raw = _int(raw, f.name)
+            elif f.type == "bool" and isinstance(raw, str):
+                raw = raw.strip().lower() in {"1", "true", "yes", "on"}
+            kwargs[f.name] = raw
+        config = cls(**kwargs)  # type: ignore[arg-type]
+        if config.WECHAT_AES_KEY and len(config.WECHAT_AES_KEY) != 43:
+            raise ConfigError("WECHAT_AES_KEY must be the 43-character EncodingAESKey")
+        if not config.wechat_configured and not config.DEV_MODE:
+            # No credentials: pushes go to the local dev inbox instead of the network.
+            object.__setattr__(config, "DEV_MODE", True)
+        return config

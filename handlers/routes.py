@@ -1,0 +1,35 @@
+"""The one routing table: message types, events, menu keys and commands → handlers.
+
+Order matters: the first route whose predicate holds handles the message. Global commands
+come first, then an active conversation, then commands that start something, then the
+catch-alls. Capabilities plug in here without touching the webhook.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from handlers import basic
+from handlers.predicates import event, msg_type, text_is
+from handlers.types import Handler, Predicate
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    when: Predicate
+    do: Handler
+
+
+ROUTES: list[Route] = [
+    Route("subscribe", event("subscribe"), basic.welcome),
+    Route("unsubscribe", event("unsubscribe"), basic.unsubscribe),
+    Route("help", text_is("帮助", "help", "?", "？", "菜单", "功能", "你能做什么"), basic.show_help),
+    Route("cancel", text_is("取消", "退出", "算了", "cancel"), basic.cancel),
+    Route("view", event("view", "templatesendjobfinish", "location", "scan"), basic.nothing),
+    Route("text-fallback", msg_type("text", "voice"), basic.show_help),
+    Route("unsupported", msg_type("video", "shortvideo", "link", "file", "image", "location"),
+          basic.unsupported),
+]
+
+# Said once when a user's conversation of this flow timed out before their next message.
+EXPIRED_NOTICE: dict[str, str] = {}

@@ -1,0 +1,64 @@
+"""What handlers see: a framework-free incoming message and the context of one delivery."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from sqlalchemy.orm import Session
+
+from config import Config
+
+
+@dataclass(frozen=True)
+class Incoming:
+    msg_type: str  # text | image | voice | location | link | event | ...
+    openid: str
+    account: str = ""
+    create_time: int = 0
+    msg_id: str | None = None
+    content: str = ""  # text, or the recognised text of a voice message
+    media_id: str | None = None
+    pic_url: str | None = None
+    lat: float | None = None
+    lng: float | None = None
+    label: str = ""
+    event: str = ""  # subscribe | unsubscribe | click | view | ...
+    event_key: str = ""
+    url: str = ""
+    title: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.content.strip()
+
+
+@dataclass
+class Services:
+    """Long-lived engines shared by handlers (built once per process by the app)."""
+
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        try:
+            return self.extra[name]
+        except KeyError:
+            raise LookupError(f"service {name!r} is not configured") from None
+
+
+@dataclass
+class Context:
+    """One delivery: the session (one transaction), config, the clock and the engines."""
+
+    session: Session
+    config: Config
+    now: datetime  # aware, Asia/Shanghai
+    services: Services
+    # Names of background work to wake after the transaction commits ("outbox", "media").
+    wake: set[str] = field(default_factory=set)
+    notices: list[str] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[Context, Incoming], "str | None"]
+Predicate = Callable[[Context, Incoming], bool]
