@@ -1,0 +1,1 @@
+"""Household waste sorting: knowledge base, matcher, replies, guides and quiz questions."""

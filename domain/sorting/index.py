@@ -1,0 +1,88 @@
+"""Lookup indexes over item names and aliases: exact keys, pinyin, fuzzy choices."""
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Mapping
+
+from pypinyin import Style, lazy_pinyin
+
+from domain.sorting.model import Item, Special
+from domain.sorting.normalize import key
+
+
+def pinyin_full(text: str) -> str:
+    """Toneless pinyin without separators ("香蕉皮" → "xiangjiaopi")."""
+    return "".join(lazy_pinyin(text, errors="default")).lower()
+
+
+def pinyin_initials(text: str) -> str:
+    """Pinyin initials ("香蕉皮" → "xjp")."""
+    return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default") if p).lower()
+
+
+def _add(table: dict[str, list[str]], k: str, name: str) -> None:
+    if k:
+        names = table.setdefault(k, [])
+        if name not in names:
+            names.append(name)
+
+
+class Index:
+    """Keys of every item name and alias; pinyin tables are built on first use."""
+
+    def __init__(self, items: Mapping[str, Item], specials: Mapping[str, Special]) -> None:
+        self.items = items
+        self.specials: dict[str, str] = {}
+        for special in specials.values():
+            for text in (special.name, *special.aliases):
+                self.specials.setdefault(key(text), special.name)
+        exact: dict[str, list[str]] = {}
+        for item in items.values():  # names first so a name beats someone else's alias
+            _add(exact, key(item.name), item.name)
+        for item in items.values():
+            for alias in item.aliases:
+                _add(exact, key(alias), item.name)
+        self.exact: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in exact.items()}
+
+    def lookup(self, k: str) -> tuple[str, ...]:
+        """Item names whose name or alias has this key."""
+        return self.exact.get(k, ())
+
+    @cached_property
+    def keys(self) -> list[str]:
+        """All exact keys, for fuzzy matching."""
+        return list(self.exact)
+
+    @cached_property
+    def _pinyin(self) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+        full: dict[str, list[str]] = {}
+        initials: dict[str, list[str]] = {}
+        for k, names in self.exact.items():
+            if not k.isascii():
+                for name in names:
+                    _add(full, pinyin_full(k), name)
+                    _add(initials, pinyin_initials(k), name)
+        for k in self.specials:
+            if not k.isascii():
+                _add(full, pinyin_full(k), "\x00" + self.specials[k])
+                _add(initials, pinyin_initials(k), "\x00" + self.specials[k])
+        return ({k: tuple(v) for k, v in full.items()}, {k: tuple(v) for k, v in initials.items()})
+
+    @property
+    def pinyin(self) -> dict[str, tuple[str, ...]]:
+        """Full toneless pinyin → item names (special names are prefixed with NUL)."""
+        return self._pinyin[0]
+
+    @property
+    def initials(self) -> dict[str, tuple[str, ...]]:
+        """Pinyin initials → item names (special names are prefixed with NUL)."""
+        return self._pinyin[1]
+
+    @cached_property
+    def pinyin_keys(self) -> list[str]:
+        """All full-pinyin keys, for fuzzy matching."""
+        return list(self.pinyin)
+
+    def warm(self) -> None:
+        """Build the lazy tables now."""
+        _ = self.keys, self.pinyin, self.pinyin_keys

@@ -1,0 +1,114 @@
+"""Matcher: turns one chat message into a Classification for a city."""
+from __future__ import annotations
+
+import re
+
+from domain.sorting.intents import chitchat_kind, guide_category
+from domain.sorting.kb import NATIONAL, KnowledgeBase
+from domain.sorting.model import Answer, Classification, ResolvedPart, Special
+from domain.sorting.normalize import Normalizer, strip_noise, strip_wrappers
+from domain.sorting.stages import OK_CONFIDENCE, Resolution, resolve
+
+_SEPARATORS = re.compile(r"[,，、;；/|\s]+|还有|以及|和|跟|与|及|加上|外加|或者|或")
+_MAX_PARTS = 8
+
+
+class Matcher:
+    """Classify messages against a knowledge base; stateless apart from lazy indexes."""
+
+    def __init__(self, kb: KnowledgeBase, normalizer: Normalizer | None = None) -> None:
+        self.kb = kb
+        self.normalizer = normalizer or Normalizer()
+
+    def classify(self, query: str, city: str = NATIONAL) -> Classification:
+        """Classify one message: guide, chit-chat, one item, several items, or not found."""
+        city = city if city in self.kb.profiles else NATIONAL
+        cleaned = self.normalizer.clean(query)
+        compact = strip_noise(cleaned)
+        base = Classification(query=query, city=city, status="not_found", normalized=compact)
+        if not compact:
+            return base
+        guide = guide_category(compact, self.kb.profile(city), self.kb.profile(NATIONAL))
+        if guide:
+            return Classification(query, city, "guide", compact, guide=guide)
+        core = strip_wrappers(compact)
+        category_of = self._category_of(city)
+        index = self.kb.index
+        first = resolve(index, core, category_of)
+        if first.kind in ("item", "special") and first.matched_by in ("exact", "alias", "special", "modifier"):
+            return self._build(query, city, core, first)
+        chat = chitchat_kind(compact, core)
+        if chat:
+            return Classification(query, city, "chitchat", core, special=chat)
+        multi = self._multi(query, city, cleaned)
+        if multi is not None:
+            return multi
+        return self._build(query, city, core, first)
+
+    def _category_of(self, city: str):  # type: ignore[no-untyped-def]
+        kb = self.kb
+
+        def category_of(name: str) -> str:
+            return kb.category_for(name, city)[0]
+
+        return category_of
+
+    def _multi(self, query: str, city: str, cleaned: str) -> Classification | None:
+        """Several items in one message ("电池和香蕉皮"), each classified on its own."""
+        pieces = [strip_wrappers(strip_noise(p)) for p in _SEPARATORS.split(cleaned)]
+        pieces = [p for p in pieces if p][:_MAX_PARTS]
+        if len(pieces) < 2:
+            return None
+        category_of = self._category_of(city)
+        subs = [self._build(p, city, p, resolve(self.kb.index, p, category_of)) for p in pieces]
+        known = [s for s in subs if s.status != "not_found"]
+        if len(known) < 2 and len(known) < len(subs):
+            return None
+        answers = tuple(a for s in known if s.status == "ok" for a in s.answers)
+        return Classification(
+            query, city, "ok", strip_noise(cleaned), answers=answers, items=tuple(known),
+            missing=tuple(s.normalized for s in subs if s.status == "not_found"),
+        )
+
+    def _build(self, query: str, city: str, core: str, res: Resolution) -> Classification:
+        """Classification for one resolved mention."""
+        if res.kind == "special":
+            return self._special(query, city, core, self.kb.specials[res.special], res)
+        if res.kind == "item" and res.confidence >= OK_CONFIDENCE:
+            return Classification(query, city, "ok", core, answers=(self._answer(res.names[0], city, res),))
+        if res.kind in ("item", "ambiguous") and res.names:
+            return Classification(query, city, "ambiguous", core, suggestions=res.names[:4])
+        return Classification(query, city, "not_found", core, suggestions=self._nearby(core, city))
+
+    def _answer(self, name: str, city: str, res: Resolution) -> Answer:
+        category, note = self.kb.category_for(name, city)
+        item = self.kb.items[name]
+        return Answer(
+            item=name, category=category, label=self.kb.profile(city).label(category),
+            confidence=res.confidence, matched_by=res.matched_by, tip=item.tip,
+            inferred=res.inferred, note=note,
+        )
+
+    def _special(self, query: str, city: str, core: str, special: Special, res: Resolution) -> Classification:
+        profile = self.kb.profile(city)
+        parts = []
+        for part in special.parts:
+            category = self.kb.category_for(part.item, city)[0] if part.item else part.category
+            parts.append(ResolvedPart(part.what, category, profile.label(category) if category else "", part.action))
+        status = "ok" if special.kind == "composite" else "ambiguous"
+        return Classification(
+            query, city, status, core, parts=tuple(parts), special=special.name,
+            suggestions=special.options, question=special.question, tip=special.tip,
+        )
+
+    def _nearby(self, core: str, city: str) -> tuple[str, ...]:
+        """A few names sharing characters with an unknown query, for a helpful not-found reply."""
+        if len(core) < 2:
+            return ()
+        found: list[str] = []
+        for size in (3, 2):
+            for start in range(len(core) - size + 1):
+                for name in self.kb.index.lookup(core[start:start + size]):
+                    if name not in found:
+                        found.append(name)
+        return tuple(found[:3])

@@ -1,0 +1,86 @@
+"""Query normalisation: width, script, case, punctuation and question wrappers."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cached_property
+
+_ENDINGS = "吗嘛么呢呀啊哇哦吧啦"
+_CATS = r"(?:干|湿|有害|可回收|可回收物|厨余|其他|其它|大件|装修|餐厨|可回收的|有害的)"
+
+# Question wrappers, tried repeatedly at the end of the query (order matters: longer first).
+_SUFFIXES = [
+    rf"(?:到底|究竟)?(?:是|属于|算|算是|归|归于|应该是|应该属于)?{_CATS}(?:垃圾|物)?还是{_CATS}(?:垃圾|物)?[{_ENDINGS}]*$",
+    rf"(?:到底|究竟)?(?:是|属于|算|算是|归|归于|应该是|应该属于|是不是|属不属于){_CATS}(?:垃圾|物)?[{_ENDINGS}]*$",
+    r"(?:应该|要|该|需要|得)?(?:怎么|如何|怎样|咋)(?:样)?(?:扔|丢|分类|分|处理|投放|回收|处置|办)[{e}]*$".format(e=_ENDINGS),
+    r"(?:应该|要|该)?(?:扔|丢|放|投|倒)(?:到|进|在|入)?(?:哪个|哪一个|哪只|什么|啥|哪种|哪)(?:颜色的)?(?:桶|箱|垃圾桶|垃圾箱|里)(?:里)?[{e}]*$".format(e=_ENDINGS),
+    r"(?:能|可以|可不可以|能不能|是否可以|是否能)(?:回收|被回收|卖钱)[{e}]*$".format(e=_ENDINGS),
+    r"(?:是|属于|算|算是|归|归为|归于|分为|分到|应该是|应该属于|应该算|应该归)?(?:什么|啥|哪一?类|哪种|哪个|哪些)(?:类别|类型|类|种类|分类)?的?(?:垃圾|类别|分类)?[{e}]*$".format(e=_ENDINGS),
+    r"(?:的)?(?:垃圾)?(?:分类|类别)$",
+    r"(?:是|属于)(?:垃圾)[{e}]*$".format(e=_ENDINGS),
+    r"[{e}]+$".format(e=_ENDINGS),
+]
+_PREFIXES = [
+    r"^(?:请问一下|请问下|请问|问一下|问下|我想问一下|我想问下|我想问|想问一下|想问下|想问|请教一下|请教|麻烦问一下|麻烦问下|麻烦|你好|您好|小助手|机器人|帮我查一下|帮我查|帮忙查一下|帮忙查|查一下|查下|查询|查)",
+    r"^(?:我要扔|我想扔|我要丢|我想丢|要扔|想扔|扔|丢)",
+    r"^(?:一下)",
+]
+_SUFFIX_RE = [re.compile(p) for p in _SUFFIXES]
+_PREFIX_RE = [re.compile(p) for p in _PREFIXES]
+_TRAILING_PUNCT = re.compile(r"[\s。.!！?？~～…]+$")
+
+
+def _is_noise(ch: str) -> bool:
+    """True for punctuation, symbols (emoji included), spaces and control characters."""
+    cat = unicodedata.category(ch)
+    return cat[0] in "PSZC"
+
+
+def strip_noise(text: str) -> str:
+    """Drop punctuation, emoji and whitespace."""
+    return "".join(ch for ch in text if not _is_noise(ch))
+
+
+def strip_wrappers(text: str) -> str:
+    """Remove question wrappers such as 请问 … 是什么垃圾 (never to an empty string)."""
+    current = text
+    for _ in range(4):
+        before = current
+        for rx in _PREFIX_RE:
+            cut = rx.sub("", current)
+            if cut:
+                current = cut
+        for rx in _SUFFIX_RE:
+            cut = rx.sub("", current)
+            if cut:
+                current = cut
+        if current == before:
+            break
+    return current
+
+
+def key(text: str) -> str:
+    """Lookup key for data text: NFKC width folding, lowercase, no punctuation or spaces."""
+    return strip_noise(unicodedata.normalize("NFKC", text).lower())
+
+
+class Normalizer:
+    """Turns raw chat text into lookup keys; holds the OpenCC converter."""
+
+    @cached_property
+    def _t2s(self) -> object:
+        import opencc  # loaded on first use: a few milliseconds
+
+        return opencc.OpenCC("t2s")
+
+    def clean(self, text: str) -> str:
+        """Width-fold, simplify, lowercase and trim a raw message (keeps inner separators)."""
+        text = unicodedata.normalize("NFKC", text)
+        if any(ord(ch) > 0x2E7F for ch in text):
+            text = self._t2s.convert(text)  # type: ignore[attr-defined]
+        text = _TRAILING_PUNCT.sub("", text.strip().lower())
+        return "".join(ch for ch in text if unicodedata.category(ch) not in ("So", "Sk", "Cf", "Cc", "Cs"))
+
+    def query_key(self, text: str) -> str:
+        """Full normalisation of one item mention: clean, drop noise, strip wrappers."""
+        return strip_wrappers(strip_noise(self.clean(text)))

@@ -1,0 +1,143 @@
+"""Resolution of one item mention: exact, modifiers, compound head, pinyin, fuzzy."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+from rapidfuzz import fuzz, process
+
+from domain.sorting.index import Index, pinyin_full
+
+OK_CONFIDENCE = 0.8
+SUGGEST_CONFIDENCE = 0.55
+
+# Words around an item that do not change its category.
+_MODIFIER_PREFIX = re.compile(
+    r"^(?:一个|一只|一些|一堆|一袋|一包|一瓶|一盒|一块|一张|一根|一杯|几个|这个|那个|这些|那些|这种|家里的|家里|"
+    r"废弃的|废弃|废旧的|废旧|用过的|用剩的|用完的|用坏的|坏掉的|坏了的|坏的|不要的|没用的|吃剩的|吃剩|吃完的|"
+    r"喝剩的|喝完的|过期的|过期|旧的|破的|空的|废|旧|坏|破|空)+"
+)
+_FILLER_SUFFIX = re.compile(r"(?:之类的|之类|什么的|啥的|这种东西|这类东西|东西|一类|类|等等|等|们|儿|子|碎片|碎了)$")
+# Prefix words that may change a category (dirty paper is not recyclable): never infer past them.
+_RISKY = re.compile(r"[脏污油湿沾染泡粘带装]")
+
+CategoryOf = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Outcome for one mention; names are item names, special a special's name."""
+
+    kind: Literal["item", "special", "ambiguous", "none"]
+    names: tuple[str, ...] = ()
+    special: str = ""
+    confidence: float = 0.0
+    matched_by: str = ""
+    inferred: bool = False
+    via: str = ""
+
+
+def _pick(index: Index, names: tuple[str, ...], category_of: CategoryOf, conf: float, by: str,
+          inferred: bool = False, via: str = "") -> Resolution:
+    """An item when all candidates share a category in this city, else ambiguous."""
+    specials = [n[1:] for n in names if n.startswith("\x00")]
+    items = tuple(n for n in names if not n.startswith("\x00"))
+    if specials and not items:
+        return Resolution("special", special=specials[0], confidence=conf, matched_by=by, inferred=inferred, via=via)
+    if len({category_of(n) for n in items}) == 1 and not specials:
+        return Resolution("item", items, confidence=conf, matched_by=by, inferred=inferred, via=via)
+    return Resolution("ambiguous", items + tuple(specials), confidence=conf, matched_by=by, via=via)
+
+
+def exact(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
+    """Name, alias or special name."""
+    if k in index.specials:
+        return Resolution("special", special=index.specials[k], confidence=1.0, matched_by="special")
+    names = index.lookup(k)
+    if names:
+        by = "exact" if names[0] == k or k == names[0].lower() else "alias"
+        return _pick(index, names, category_of, 1.0, by)
+    return None
+
+
+def modifiers(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
+    """Drop harmless modifiers (废旧、用过的、…的、等) and look up again."""
+    variants = []
+    bare = _MODIFIER_PREFIX.sub("", k)
+    for cand in (bare, _FILLER_SUFFIX.sub("", bare), _FILLER_SUFFIX.sub("", k), k.replace("的", ""), bare.replace("的", "")):
+        if cand and cand != k and cand not in variants:
+            variants.append(cand)
+    for cand in variants:
+        found = exact(index, cand, category_of)
+        if found is not None:
+            return Resolution(found.kind, found.names, found.special, 0.95, "modifier", via=cand)
+    return None
+
+
+def compound(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
+    """The longest known tail of an unknown compound ("精华玻璃瓶" → 玻璃瓶), as an inference."""
+    for start in range(1, len(k) - 1):
+        tail = k[start:]
+        head = k[:start]
+        if _RISKY.search(head):
+            return None
+        found = exact(index, tail, category_of)
+        if found is None:
+            continue
+        conf = round(0.6 + 0.35 * len(tail) / len(k), 3)
+        return Resolution(found.kind, found.names, found.special, conf, "compound", inferred=True, via=tail)
+    return None
+
+
+def pinyin(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
+    """Latin text as pinyin or initials; Chinese text by its pinyin (homophones)."""
+    if k.isascii():
+        if not k.isalpha():
+            return None
+        if k in index.pinyin:
+            return _pick(index, index.pinyin[k], category_of, 0.92, "pinyin")
+        if 2 <= len(k) <= 6 and k in index.initials:
+            return _pick(index, index.initials[k], category_of, 0.85, "initials")
+        return None
+    names = index.pinyin.get(pinyin_full(k))
+    if names and len(k) >= 2:
+        return _pick(index, names, category_of, 0.88, "homophone")
+    return None
+
+
+def fuzzy(index: Index, k: str, category_of: CategoryOf) -> Resolution:
+    """Closest names by characters and by pinyin; ambiguous unless one category clearly leads."""
+    scored: dict[str, float] = {}
+    if not k.isascii():
+        for choice, score, _ in process.extract(k, index.keys, scorer=fuzz.ratio, limit=5, score_cutoff=50):
+            for name in index.lookup(choice):
+                scored[name] = max(scored.get(name, 0.0), score / 100 * 0.9)
+    py = k if k.isascii() else pinyin_full(k)
+    if len(py) >= 4:
+        for choice, score, _ in process.extract(py, index.pinyin_keys, scorer=fuzz.ratio, limit=5, score_cutoff=75):
+            for name in index.pinyin[choice]:
+                scored[name] = max(scored.get(name, 0.0), score / 100 * 0.88)
+    if not scored:
+        return Resolution("none")
+    ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
+    best_name, best = ranked[0]
+    rivals = [n for n, s in ranked[1:] if s >= best - 0.08]
+    names = tuple(n for n, s in ranked[:4] if s >= SUGGEST_CONFIDENCE)
+    if best >= OK_CONFIDENCE and not best_name.startswith("\x00"):
+        if all(not r.startswith("\x00") and category_of(r) == category_of(best_name) for r in rivals):
+            return Resolution("item", (best_name,), confidence=round(best, 3), matched_by="fuzzy", inferred=True)
+    if not names:
+        return Resolution("none")
+    return Resolution("ambiguous", tuple(n.lstrip("\x00") for n in names), confidence=round(best, 3), matched_by="fuzzy")
+
+
+def resolve(index: Index, k: str, category_of: CategoryOf) -> Resolution:
+    """Run the stages in order and return the first confident outcome."""
+    if not k:
+        return Resolution("none")
+    for stage in (exact, modifiers, compound, pinyin):
+        found = stage(index, k, category_of)
+        if found is not None:
+            return found
+    return fuzzy(index, k, category_of)
