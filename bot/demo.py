@@ -1,0 +1,33 @@
+"""`flask demo load`: a believable district so a newcomer's chat reaches real units."""
+from __future__ import annotations
+
+import importlib
+from typing import Callable
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy.orm import Session
+
+demo_cli = AppGroup("demo", help="Demo data for trying the bot locally.")
+
+# Loaders run in this order, each in the same transaction; each must be idempotent
+# (re-running `make run` must not duplicate anything). Entries are "module:function",
+# the function taking (session, runtime) and returning a one-line summary.
+DEMO_LOADERS: list[str] = []
+
+
+@demo_cli.command("load")
+def load() -> None:
+    """Load (or refresh) the demo district, cadres, dashboard users and a plan."""
+    rt = current_app.extensions["wastebot"]
+    with rt.sessions.begin() as session:
+        for spec in DEMO_LOADERS:
+            module, func = spec.split(":")
+            loader: Callable[[Session, object], str] = getattr(
+                importlib.import_module(module), func)
+            click.echo(loader(session, rt))
+    click.echo("demo data loaded")
+
+
+commands = [demo_cli]
