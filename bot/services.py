@@ -6,7 +6,9 @@ from handlers.types import Services
 
 # Each capability registers a builder: name -> function(config) -> engine. Builders must be
 # cheap or lazy; they run at process start.
-BUILDERS: dict[str, object] = {}
+BUILDERS: dict[str, object] = {
+    "kb": lambda config: __import__("bot.kb_service", fromlist=["build"]).build(config),
+}
 
 
 def build_services(config: Config) -> Services:
