@@ -1,18 +1,21 @@
 """Build the long-lived engines handlers use (knowledge base, router ...), once per process."""
 from __future__ import annotations
 
+import importlib
+
 from config import Config
 from handlers.types import Services
 
-# Each capability registers a builder: name -> function(config) -> engine. Builders must be
-# cheap or lazy; they run at process start.
-BUILDERS: dict[str, object] = {
-    "kb": lambda config: __import__("bot.kb_service", fromlist=["build"]).build(config),
+# name -> "module:function"; the function takes the config and returns the engine. Builders
+# run at process start, so they must be cheap (load lazily on first use).
+BUILDERS: dict[str, str] = {
+    "kb": "bot.kb_service:build",
 }
 
 
 def build_services(config: Config) -> Services:
     services = Services()
-    for name, builder in BUILDERS.items():
-        services.extra[name] = builder(config)  # type: ignore[operator]
+    for name, spec in BUILDERS.items():
+        module, func = spec.split(":")
+        services.extra[name] = getattr(importlib.import_module(module), func)(config)
     return services
