@@ -61,7 +61,8 @@ class Index:
             if not k.isascii():
                 for name in names:
                     _add(full, pinyin_full(k), name)
-                    _add(initials, pinyin_initials(k), name)
+                    if key(name) == k:  # initials of names only: aliases make too many collisions
+                        _add(initials, pinyin_initials(k), name)
         for k in self.specials:
             if not k.isascii():
                 _add(full, pinyin_full(k), "\x00" + self.specials[k])
@@ -82,6 +83,13 @@ class Index:
     def pinyin_keys(self) -> list[str]:
         """All full-pinyin keys, for fuzzy matching."""
         return list(self.pinyin)
+
+    def spellings(self, name: str) -> tuple[str, ...]:
+        """Keys of an item's name and aliases, or of a special's (NUL-prefixed) name and aliases."""
+        if name.startswith("\x00"):
+            return tuple(k for k, owner in self.specials.items() if owner == name[1:])
+        item = self.items[name]
+        return tuple(key(t) for t in (item.name, *item.aliases))
 
     def warm(self) -> None:
         """Build the lazy tables now."""

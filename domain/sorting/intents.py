@@ -36,9 +36,12 @@ _PEOPLE = {
 }
 
 
+_POLITE = re.compile(r"(?:好的|好|嗯+|哦+|ok|谢谢你?|谢啦|多谢|感谢|thanks|明白了?|知道了|收到|辛苦了|哈+|呵+|你好|您好|在吗)+")
+
+
 def chitchat_kind(compact: str, core: str) -> str:
     """'greeting', 'insult' or 'joke' when the message is small talk, else ''."""
-    if compact in _GREETINGS or core in _GREETINGS:
+    if compact in _GREETINGS or core in _GREETINGS or _POLITE.fullmatch(compact):
         return "greeting"
     if _INSULTS.search(compact):
         return "insult"

@@ -21,6 +21,9 @@ _MODIFIER_PREFIX = re.compile(
 _FILLER_SUFFIX = re.compile(r"(?:之类的|之类|什么的|啥的|这种东西|这类东西|东西|一类|类|等等|等|们|儿|子|碎片|碎了)$")
 # Prefix words that may change a category (dirty paper is not recyclable): never infer past them.
 _RISKY = re.compile(r"[脏污油湿沾染泡粘带装]")
+# Materials that decide the bin whatever the object ("不锈钢勺子", "陶瓷勺"): prefix → item name.
+_MATERIALS = (("不锈钢", "金属制品"), ("金属", "金属制品"), ("铝合金", "金属制品"), ("铁", "金属制品"), ("铝", "金属制品"),
+              ("铜", "金属制品"), ("陶瓷", "陶瓷制品"), ("瓷", "陶瓷制品"))
 
 CategoryOf = Callable[[str], str]
 
@@ -85,8 +88,20 @@ def compound(index: Index, k: str, category_of: CategoryOf) -> Resolution | None
         found = exact(index, tail, category_of)
         if found is None:
             continue
-        conf = round(0.6 + 0.35 * len(tail) / len(k), 3)
+        conf = round(0.8 + 0.15 * len(tail) / len(k), 3)
+        head_found = exact(index, head, category_of) if len(head) >= 2 else None
+        if found.kind == "item" and head_found is not None and head_found.kind == "item":
+            if category_of(head_found.names[0]) != category_of(found.names[0]):  # "塑料花盆": material vs object
+                return Resolution("ambiguous", (found.names[0], head_found.names[0]), confidence=conf, matched_by="compound")
         return Resolution(found.kind, found.names, found.special, conf, "compound", inferred=True, via=tail)
+    return material(index, k, category_of)
+
+
+def material(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
+    """An unknown object named by a deciding material ("不锈钢勺子" → 金属制品)."""
+    for prefix, name in _MATERIALS:
+        if k.startswith(prefix) and len(k) > len(prefix) and name in index.items:
+            return Resolution("item", (name,), confidence=0.85, matched_by="material", inferred=True, via=prefix)
     return None
 
 
@@ -101,9 +116,18 @@ def pinyin(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
             return _pick(index, index.initials[k], category_of, 0.85, "initials")
         return None
     names = index.pinyin.get(pinyin_full(k))
-    if names and len(k) >= 2:
-        return _pick(index, names, category_of, 0.88, "homophone")
-    return None
+    if not names or len(k) < 2:
+        return None
+    # A typo keeps most characters: "点池" → 电池 shares 池; "砂锅" and "沙果" share none.
+    close = tuple(n for n in names if any(_same_chars(k, s) * 2 >= len(k) for s in index.spellings(n)))
+    if close:
+        return _pick(index, close, category_of, 0.88, "homophone")
+    return Resolution("ambiguous", tuple(n.lstrip("\x00") for n in names), confidence=0.6, matched_by="homophone")
+
+
+def _same_chars(a: str, b: str) -> int:
+    """Characters equal at the same position (0 when lengths differ)."""
+    return sum(x == y for x, y in zip(a, b)) if len(a) == len(b) else 0
 
 
 def fuzzy(index: Index, k: str, category_of: CategoryOf) -> Resolution:
@@ -116,8 +140,10 @@ def fuzzy(index: Index, k: str, category_of: CategoryOf) -> Resolution:
     py = k if k.isascii() else pinyin_full(k)
     if len(py) >= 4:
         for choice, score, _ in process.extract(py, index.pinyin_keys, scorer=fuzz.ratio, limit=5, score_cutoff=75):
+            # A near pinyin of Chinese text is a different word more often than a typo: suggest only.
+            factor = 0.88 if k.isascii() else 0.75
             for name in index.pinyin[choice]:
-                scored[name] = max(scored.get(name, 0.0), score / 100 * 0.88)
+                scored[name] = max(scored.get(name, 0.0), score / 100 * factor)
     if not scored:
         return Resolution("none")
     ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
