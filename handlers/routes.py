@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers import basic
-from handlers.predicates import event, msg_type, text_is
+from handlers import basic, quiz, sorting
+from handlers.predicates import click_prefix, event, in_flow, msg_type, text_is, textual
 from handlers.types import Handler, Predicate
 
 
@@ -26,10 +26,16 @@ ROUTES: list[Route] = [
     Route("help", text_is("帮助", "help", "?", "？", "菜单", "功能", "你能做什么"), basic.show_help),
     Route("cancel", text_is("取消", "退出", "算了", "cancel"), basic.cancel),
     Route("view", event("view", "templatesendjobfinish", "location", "scan"), basic.nothing),
-    Route("text-fallback", msg_type("text", "voice"), basic.show_help),
+    Route("quiz-answer", in_flow(quiz.FLOW), quiz.answer),
+    Route("quiz-start", text_is("答题", "知识问答", "问答", "小测验", "测验"), quiz.start),
+    Route("guide-menu", click_prefix("GUIDE_"), sorting.guide),
+    Route("sorting", textual(), sorting.answer),
+    Route("empty-text", msg_type("text", "voice"), basic.show_help),
     Route("unsupported", msg_type("video", "shortvideo", "link", "file", "image", "location"),
           basic.unsupported),
 ]
 
 # Said once when a user's conversation of this flow timed out before their next message.
-EXPIRED_NOTICE: dict[str, str] = {}
+EXPIRED_NOTICE: dict[str, str] = {
+    quiz.FLOW: quiz.EXPIRED,
+}
