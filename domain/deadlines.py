@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import calendar
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -278,11 +279,10 @@ class _Rule:
     build: Builder
 
 
-def _compile() -> tuple[_Rule, ...]:
+@functools.cache
+def _rules() -> tuple[_Rule, ...]:
+    """The compiled grammar (compiled on first use, not at import)."""
     return tuple(_Rule(n, re.compile(p), b) for n, p, b in _RULE_TABLE)
-
-
-_RULES = _compile()  # compiling a dozen regexes is cheap and pure
 
 # ---------------------------------------------------------------- normalisation
 _CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
@@ -321,7 +321,7 @@ def _find_hits(text: str, issued: date) -> tuple[list[_Hit], list[str]]:
     pos = 0
     while pos < len(text):
         best: tuple[int, int, int, re.Match[str]] | None = None
-        for index, rule in enumerate(_RULES):
+        for index, rule in enumerate(_rules()):
             m = rule.pattern.search(text, pos)
             if m and m.end() > m.start():
                 key = (m.start(), m.start() - m.end(), index, m)
@@ -333,7 +333,7 @@ def _find_hits(text: str, issued: date) -> tuple[list[_Hit], list[str]]:
         start, _, index, m = best
         leftovers.append(text[pos:start])
         try:
-            hits.append(_RULES[index].build(m, issued))
+            hits.append(_rules()[index].build(m, issued))
         except (ValueError, OverflowError):
             hits.append(_Hit(problems=[f"invalid date: {m[0]}"]))
         pos = m.end()

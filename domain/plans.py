@@ -268,6 +268,13 @@ def _cell_per_line_rows(text: str) -> list[list[str]]:
     return rows
 
 
+def _csv_rows(text: str, delimiter: str) -> list[list[str]]:
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:  # malformed quoting: fall back to a plain split
+        return [line.split(delimiter) for line in text.splitlines()]
+
+
 def parse_tsv(text: str, issued: date) -> PlanParse:
     """Tab-separated task table: ordinary TSV, or the one-cell-per-line export of seed 003."""
     tab_lines = [line for line in text.splitlines() if "\t" in line]
@@ -275,7 +282,7 @@ def parse_tsv(text: str, issued: date) -> PlanParse:
     if tab_lines and len(per_cell) >= 0.8 * len(tab_lines):
         rows = _cell_per_line_rows(text)
     else:
-        rows = list(csv.reader(io.StringIO(text), delimiter="\t"))
+        rows = _csv_rows(text, "\t")
     return parse_task_table(rows, issued)
 
 
@@ -322,7 +329,7 @@ def detect_and_parse(filename: str, data: bytes, issued: date) -> PlanParse:
         raise ValueError(f"不支持的文件格式 {suffix}：请另存为 .xlsx、.tsv 或 .txt")
     text = _decode(data)
     if suffix == ".csv":
-        return parse_task_table(list(csv.reader(io.StringIO(text))), issued)
+        return parse_task_table(_csv_rows(text, ","), issued)
     tabbed = re.findall(r"\t\s*([^\t\n]+)", text)
     has_table_header = any(_header_offsets(tabbed[i:i + 8]) for i in range(len(tabbed)))
     if suffix == ".tsv" or has_table_header:

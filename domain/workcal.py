@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,8 +23,8 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-_TRUE = {"1", "true", "yes", "y", "workday", "work", "班", "上班"}
 _JUST_BELOW_ONE = math.nextafter(1.0, 0.0)
+_TRUE = {"1", "true", "yes", "y", "workday", "work", "班", "上班"}
 _FALSE = {"0", "false", "no", "n", "holiday", "off", "休", "休息"}
 
 
@@ -91,13 +91,6 @@ class WorkCalendar:
         while not self.is_workday(d):
             d += timedelta(days=1)
         return d
-
-    def workdays(self, after: date) -> Iterable[date]:
-        """Working days strictly after `after`, in order, without end."""
-        d = after
-        while True:
-            d = self.next_workday(d)
-            yield d
 
     def effective_start(self, start: datetime, day_start: int = 9) -> datetime:
         """When the clock of a case filed at `start` starts running (see module docstring)."""

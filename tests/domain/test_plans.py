@@ -5,9 +5,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.plans import (
     PlanParse,
+    PlanTask,
     detect_and_parse,
     find_issue_date,
     parse_plan_text,
@@ -32,7 +35,7 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def _by_number(parse: PlanParse) -> dict[str, object]:
+def _by_number(parse: PlanParse) -> dict[str, PlanTask]:
     return {t.number: t for t in parse.tasks}
 
 
@@ -280,3 +283,23 @@ def test_split_units() -> None:
 def test_find_issue_date() -> None:
     assert find_issue_date("通知\n  2024年1月11日\n完成时限：2024年1月20日前") == D("2024-01-11")
     assert find_issue_date("2024年2月30日\n无") is None
+
+
+cells = st.one_of(
+    st.sampled_from(["", "责任单位", "完成时限", "备注", "一、标题", "7.小组", "常态坚持", "5月底前",
+                     "规建办、各社区", "1.问题", "整改措施：", "完成时限：3月底前", "\n"]),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.lists(cells, max_size=8), max_size=12))
+def test_table_and_text_parsers_never_raise(rows: list[list[str]]) -> None:
+    issued = date(2023, 5, 12)
+    table = parse_task_table(rows, issued)
+    assert all(t.deadline.source == t.deadline_text for t in table.tasks)
+    assert len({t.number for t in table.tasks}) == len(table.tasks)
+    text = "\n".join("\t".join(r) for r in rows)
+    assert parse_tsv(text, issued) == parse_tsv(text, issued)
+    prose = parse_plan_text(text.replace("\t", "\n"), issued)
+    assert all(t.number.isdigit() for t in prose.tasks)
