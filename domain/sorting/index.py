@@ -54,6 +54,22 @@ class Index:
         return list(self.exact)
 
     @cached_property
+    def _keys_by_len(self) -> dict[int, list[str]]:
+        return _by_length(self.keys)
+
+    @cached_property
+    def _pinyin_by_len(self) -> dict[int, list[str]]:
+        return _by_length(self.pinyin_keys)
+
+    def keys_near(self, length: int, spread: int) -> list[str]:
+        """Exact keys whose length is within ``spread`` of ``length`` (fuzzy candidates)."""
+        return [k for n in range(length - spread, length + spread + 1) for k in self._keys_by_len.get(n, ())]
+
+    def pinyin_near(self, length: int, spread: int) -> list[str]:
+        """Pinyin keys whose length is within ``spread`` of ``length``."""
+        return [k for n in range(length - spread, length + spread + 1) for k in self._pinyin_by_len.get(n, ())]
+
+    @cached_property
     def _pinyin(self) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
         full: dict[str, list[str]] = {}
         initials: dict[str, list[str]] = {}
@@ -93,4 +109,11 @@ class Index:
 
     def warm(self) -> None:
         """Build the lazy tables now."""
-        _ = self.keys, self.pinyin, self.pinyin_keys
+        _ = self._keys_by_len, self.pinyin, self._pinyin_by_len
+
+
+def _by_length(keys: list[str]) -> dict[int, list[str]]:
+    table: dict[int, list[str]] = {}
+    for k in keys:
+        table.setdefault(len(k), []).append(k)
+    return table

@@ -60,7 +60,7 @@ class Matcher:
         if len(pieces) < 2:
             return None
         category_of = self._category_of(city)
-        subs = [self._build(p, city, p, resolve(self.kb.index, p, category_of)) for p in pieces]
+        subs = [self._build(p, city, p, resolve(self.kb.index, p, category_of, fuzzy_ok=False)) for p in pieces]
         known = [s for s in subs if s.status != "not_found"]
         if len(known) < 2 and len(known) < len(subs):
             return None

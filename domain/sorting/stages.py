@@ -25,6 +25,9 @@ _RISKY = re.compile(r"[脏污油湿沾染泡粘带装]")
 _MATERIALS = (("不锈钢", "金属制品"), ("金属", "金属制品"), ("铝合金", "金属制品"), ("铁", "金属制品"), ("铝", "金属制品"),
               ("铜", "金属制品"), ("陶瓷", "陶瓷制品"), ("瓷", "陶瓷制品"))
 
+# Heads naming a material: when the material's own category disagrees with the object's, ask back.
+_MATERIAL_WORDS = frozenset("塑料 玻璃 金属 不锈钢 铁 铝 铜 陶瓷 瓷 木 木头 木质 竹 竹子 纸 纸质 布 布艺 橡胶 硅胶 泡沫 皮 皮革".split())
+
 CategoryOf = Callable[[str], str]
 
 
@@ -89,7 +92,7 @@ def compound(index: Index, k: str, category_of: CategoryOf) -> Resolution | None
         if found is None:
             continue
         conf = round(0.8 + 0.15 * len(tail) / len(k), 3)
-        head_found = exact(index, head, category_of) if len(head) >= 2 else None
+        head_found = exact(index, head, category_of) if head in _MATERIAL_WORDS else None
         if found.kind == "item" and head_found is not None and head_found.kind == "item":
             if category_of(head_found.names[0]) != category_of(found.names[0]):  # "塑料花盆": material vs object
                 return Resolution("ambiguous", (found.names[0], head_found.names[0]), confidence=conf, matched_by="compound")
@@ -134,12 +137,12 @@ def fuzzy(index: Index, k: str, category_of: CategoryOf) -> Resolution:
     """Closest names by characters and by pinyin; ambiguous unless one category clearly leads."""
     scored: dict[str, float] = {}
     if not k.isascii():
-        for choice, score, _ in process.extract(k, index.keys, scorer=fuzz.ratio, limit=5, score_cutoff=50):
+        for choice, score, _ in process.extract(k, index.keys_near(len(k), 1), scorer=fuzz.ratio, limit=5, score_cutoff=50):
             for name in index.lookup(choice):
                 scored[name] = max(scored.get(name, 0.0), score / 100 * 0.9)
     py = k if k.isascii() else pinyin_full(k)
     if len(py) >= 4:
-        for choice, score, _ in process.extract(py, index.pinyin_keys, scorer=fuzz.ratio, limit=5, score_cutoff=75):
+        for choice, score, _ in process.extract(py, index.pinyin_near(len(py), 2), scorer=fuzz.ratio, limit=5, score_cutoff=75):
             # A near pinyin of Chinese text is a different word more often than a typo: suggest only.
             factor = 0.88 if k.isascii() else 0.75
             for name in index.pinyin[choice]:
@@ -158,7 +161,7 @@ def fuzzy(index: Index, k: str, category_of: CategoryOf) -> Resolution:
     return Resolution("ambiguous", tuple(n.lstrip("\x00") for n in names), confidence=round(best, 3), matched_by="fuzzy")
 
 
-def resolve(index: Index, k: str, category_of: CategoryOf) -> Resolution:
+def resolve(index: Index, k: str, category_of: CategoryOf, fuzzy_ok: bool = True) -> Resolution:
     """Run the stages in order and return the first confident outcome."""
     if not k:
         return Resolution("none")
@@ -166,4 +169,4 @@ def resolve(index: Index, k: str, category_of: CategoryOf) -> Resolution:
         found = stage(index, k, category_of)
         if found is not None:
             return found
-    return fuzzy(index, k, category_of)
+    return fuzzy(index, k, category_of) if fuzzy_ok else Resolution("none")

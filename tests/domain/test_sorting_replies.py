@@ -1,0 +1,91 @@
+"""Replies, guides, JSON export and quiz grading on the real data."""
+import random
+from pathlib import Path
+
+import pytest
+
+from domain.sorting.export import classification_to_json
+from domain.sorting.kb import KnowledgeBase, load_kb
+from domain.sorting.matcher import Matcher
+from domain.sorting.model import FOUR_BINS
+from domain.sorting.quiz import grade, make_question
+from domain.sorting.render import render_reply
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_kb(DATA / "kb")
+
+
+@pytest.fixture(scope="module")
+def matcher(kb: KnowledgeBase) -> Matcher:
+    return Matcher(kb)
+
+
+def reply(matcher: Matcher, kb: KnowledgeBase, text: str, city: str = "shanghai") -> str:
+    return render_reply(matcher.classify(text, city), kb.profile(city))
+
+
+def test_ok_reply_names_city_label_bin_and_rule(matcher: Matcher, kb: KnowledgeBase) -> None:
+    text = reply(matcher, kb, "香蕉皮")
+    assert "湿垃圾" in text and "棕色" in text and "破袋" in text
+    assert "厨余垃圾" in reply(matcher, kb, "香蕉皮", "national")
+
+
+def test_inferred_reply_says_what_it_judged_by(matcher: Matcher, kb: KnowledgeBase) -> None:
+    assert "按“玻璃瓶”判断" in reply(matcher, kb, "精华玻璃瓶")
+
+
+def test_special_reply_covers_cases_and_asks(matcher: Matcher, kb: KnowledgeBase) -> None:
+    text = reply(matcher, kb, "电池")
+    assert "干垃圾" in text and "有害垃圾" in text and "？" in text
+    assert "倒入" in reply(matcher, kb, "奶茶")
+
+
+def test_not_found_reply_is_helpful(matcher: Matcher, kb: KnowledgeBase) -> None:
+    text = reply(matcher, kb, "量子计算机")
+    assert "已记录" in text and "干垃圾" in text
+
+
+def test_guide_and_chitchat_replies(matcher: Matcher, kb: KnowledgeBase) -> None:
+    assert "红色" in reply(matcher, kb, "有害垃圾有哪些")
+    assert "湿垃圾" in reply(matcher, kb, "垃圾怎么分类")
+    joke = reply(matcher, kb, "前男友是什么垃圾")
+    assert "电池" in joke and "干垃圾" not in joke
+
+
+def test_replies_are_short(matcher: Matcher, kb: KnowledgeBase) -> None:
+    for text in ("香蕉皮", "电池", "奶茶", "电池和香蕉皮，塑料瓶", "xyz"):
+        assert len(reply(matcher, kb, text)) < 300
+
+
+def test_json_shape(matcher: Matcher) -> None:
+    out = classification_to_json(matcher.classify("塑料瓶和香蕉皮", "shanghai"))
+    assert out["status"] == "ok"
+    assert [(a["category"], a["label"]) for a in out["answers"]] == [("可回收物", "可回收物"), ("厨余垃圾", "湿垃圾")]
+    assert set(out["answers"][0]) == {"item", "category", "label", "confidence", "matched_by"}
+    chat = classification_to_json(matcher.classify("你好"))
+    assert chat["status"] == "not_found" and chat["answers"] == [] and chat["intent"] == "chitchat"
+
+
+def test_quiz_question_and_grading(kb: KnowledgeBase) -> None:
+    rng = random.Random(1)
+    for _ in range(20):
+        q = make_question(kb, "shanghai", rng)
+        assert q.options == ("可回收物", "有害垃圾", "湿垃圾", "干垃圾")
+        right_category = FOUR_BINS[q.answer_index]
+        assert kb.category_for(q.item, "shanghai")[0] == right_category
+        letter = "ABCD"[q.answer_index]
+        assert grade(q, letter)[0] and grade(q, letter.lower())[0]
+        assert grade(q, str(q.answer_index + 1))[0]
+        assert grade(q, q.options[q.answer_index])[0]
+        wrong = "ABCD"[(q.answer_index + 1) % 4]
+        ok, explanation = grade(q, wrong)
+        assert not ok and letter in explanation and q.item in explanation
+    assert not grade(q, "不知道")[0]
+
+
+def test_quiz_is_reproducible(kb: KnowledgeBase) -> None:
+    assert make_question(kb, "national", random.Random(5)) == make_question(kb, "national", random.Random(5))
