@@ -1,0 +1,109 @@
+"""Token-bucket rate limits for the webhook: per sender (openid) and per client IP.
+
+Buckets live in Redis when REDIS_URL is set (shared by every worker and host), else in
+this process's memory (bounded, least-recently-used buckets are forgotten first).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Callable, Protocol
+
+from config import Config
+
+log = logging.getLogger(__name__)
+# WeChat delivers every user's messages from a handful of its own servers, so one IP carries
+# many residents: the per-IP budget is this many times the per-user one.
+IP_FACTOR = 50
+MAX_KEYS = 100_000
+
+
+class Limiter(Protocol):
+    def allow(self, key: str, rate_per_min: int) -> bool: ...
+
+
+class MemoryLimiter:
+    """In-process buckets: capacity = one minute's budget, refilled continuously."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
+                 max_keys: int = MAX_KEYS) -> None:
+        self._clock = clock
+        self._max_keys = max_keys
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def allow(self, key: str, rate_per_min: int) -> bool:
+        now = self._clock()
+        with self._lock:
+            tokens, last = self._buckets.pop(key, (float(rate_per_min), now))
+            tokens = min(float(rate_per_min), tokens + (now - last) * rate_per_min / 60.0)
+            allowed = tokens >= 1.0
+            self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
+            while len(self._buckets) > self._max_keys:
+                self._buckets.popitem(last=False)
+            return allowed
+
+
+# KEYS[1] bucket; ARGV: capacity, refill per second, now (seconds). Atomic inside Redis.
+_LUA = """
+local b = redis.call('HMGET', KEYS[1], 't', 'ts')
+local cap = tonumber(ARGV[1]); local rate = tonumber(ARGV[2]); local now = tonumber(ARGV[3])
+local t = tonumber(b[1]) or cap; local ts = tonumber(b[2]) or now
+t = math.min(cap, t + math.max(0, now - ts) * rate)
+local ok = 0
+if t >= 1 then t = t - 1; ok = 1 end
+redis.call('HSET', KEYS[1], 't', t, 'ts', now)
+redis.call('EXPIRE', KEYS[1], 120)
+return ok
+"""
+
+
+class RedisLimiter:
+    """Buckets shared across processes and hosts; fails open when Redis is unreachable."""
+
+    def __init__(self, url: str, prefix: str = "wastebot:rl:") -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._script: Any = self._redis.register_script(_LUA)
+        self._prefix = prefix
+
+    def allow(self, key: str, rate_per_min: int) -> bool:
+        import redis
+
+        try:
+            return bool(self._script(keys=[self._prefix + key],
+                                     args=[rate_per_min, rate_per_min / 60.0, time.time()]))
+        except redis.RedisError as exc:
+            # Losing the limiter must not take the bot down with it.
+            log.warning("rate limiter unavailable, allowing: %s", type(exc).__name__)
+            return True
+
+
+class WebhookLimits:
+    """The two webhook checks, with budgets taken from WEBHOOK_RATE_PER_MIN."""
+
+    def __init__(self, config: Config, limiter: Limiter | None = None) -> None:
+        self.per_user = config.WEBHOOK_RATE_PER_MIN
+        self.per_ip = config.WEBHOOK_RATE_PER_MIN * IP_FACTOR
+        self.limiter = limiter or build_limiter(config)
+
+    def ip_allowed(self, ip: str) -> bool:
+        return self.per_ip <= 0 or self.limiter.allow("ip:" + ip, self.per_ip)
+
+    def user_allowed(self, openid: str) -> bool:
+        return self.per_user <= 0 or self.limiter.allow("u:" + openid, self.per_user)
+
+
+def build_limiter(config: Config) -> Limiter:
+    return RedisLimiter(config.REDIS_URL) if config.REDIS_URL else MemoryLimiter()
+
+
+def webhook_limits(extensions: dict[str, Any], config: Config) -> WebhookLimits:
+    """The app's limits, created on first use and kept in `app.extensions`."""
+    limits = extensions.get("wastebot.ratelimit")
+    if limits is None:
+        limits = extensions.setdefault("wastebot.ratelimit", WebhookLimits(config))
+    return limits
