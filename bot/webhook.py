@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from bot import signing, wxml
+from bot.ratelimit import webhook_limits
 from bot.runtime import Runtime
 from handlers.dispatch import handle
 from handlers.types import Context
@@ -59,6 +60,9 @@ def verify_url() -> Response:
 @bp.post("/wechat")
 def receive() -> Response:
     rt = _runtime()
+    limits = webhook_limits(current_app.extensions, rt.config)
+    if not limits.ip_allowed(request.remote_addr or "-"):
+        return _plain("too many requests", 429)
     refused = _verify_request(rt)
     if refused is not None:
         return refused
@@ -76,6 +80,9 @@ def receive() -> Response:
     incoming = wxml.to_incoming(fields)
     if not incoming.openid:
         return _plain("bad request", 400)
+    if not limits.user_allowed(incoming.openid):
+        # A flood from one sender: answer WeChat politely (no retry) and drop the message.
+        return _plain("success", 200)
     try:
         reply, wake = _handle_once(rt, wxml.dedupe_key(fields), incoming)
     except (OperationalError, DBAPIError):
