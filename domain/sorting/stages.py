@@ -23,7 +23,7 @@ _FILLER_SUFFIX = re.compile(r"(?:之类的|之类|什么的|啥的|这种东西|
 _RISKY = re.compile(r"[脏污油湿沾染泡粘带装]")
 # Materials that decide the bin whatever the object ("不锈钢勺子", "陶瓷勺"): prefix → item name.
 _MATERIALS = (("不锈钢", "金属制品"), ("金属", "金属制品"), ("铝合金", "金属制品"), ("铁", "金属制品"), ("铝", "金属制品"),
-              ("铜", "金属制品"), ("陶瓷", "陶瓷制品"), ("瓷", "陶瓷制品"))
+              ("铜", "金属制品"), ("陶瓷", "陶瓷制品"), ("瓷", "陶瓷制品"), ("玻璃", "玻璃制品"))
 
 # Heads naming a material: when the material's own category disagrees with the object's, ask back.
 _MATERIAL_WORDS = frozenset("塑料 玻璃 金属 不锈钢 铁 铝 铜 陶瓷 瓷 木 木头 木质 竹 竹子 纸 纸质 布 布艺 橡胶 硅胶 泡沫 皮 皮革".split())

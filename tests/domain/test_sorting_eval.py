@@ -25,6 +25,13 @@ def test_accuracy_floor(matcher: Matcher, city: str) -> None:
     assert score.rate("right") >= 0.90
 
 
+def test_held_out_floor(matcher: Matcher) -> None:
+    score = evaluate(matcher, read_eval(DATA / "eval" / "sorting_holdout.tsv"))
+    assert score.total >= 150
+    assert score.rate("wrong") <= 0.02, score.wrong_rows
+    assert score.rate("right") >= 0.90
+
+
 def _ok(category: str) -> Classification:
     return Classification("q", "national", "ok", answers=(Answer("x", category, category, 1.0, "exact"),))
 
