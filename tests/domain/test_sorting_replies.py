@@ -45,7 +45,7 @@ def test_special_reply_covers_cases_and_asks(matcher: Matcher, kb: KnowledgeBase
 
 
 def test_not_found_reply_is_helpful(matcher: Matcher, kb: KnowledgeBase) -> None:
-    text = reply(matcher, kb, "量子计算机")
+    text = reply(matcher, kb, "宇宙飞船引擎")
     assert "已记录" in text and "干垃圾" in text
 
 
