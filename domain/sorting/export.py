@@ -29,6 +29,10 @@ def classification_to_json(c: Classification) -> dict[str, Any]:
         out["suggestions"] = list(c.suggestions)
     if c.special:
         out["special"] = c.special
+    if c.items:
+        out["items"] = [classification_to_json(sub) for sub in c.items]
+    if c.missing:
+        out["missing"] = list(c.missing)
     if c.parts:
         out["parts"] = [{"what": p.what, "category": p.category, "label": p.label, "action": p.action} for p in c.parts]
     return out
