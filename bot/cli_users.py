@@ -1,0 +1,59 @@
+"""`flask users create` and `flask apikeys create`: dashboard accounts and Open311 keys."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from models import User
+from models.units_service import unit_by_code
+
+users_cli = AppGroup("users", help="Dashboard accounts.")
+apikeys_cli = AppGroup("apikeys", help="Open311 API keys.")
+MIN_PASSWORD = 8
+
+
+@users_cli.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["admin", "unit"]), required=True)
+@click.option("--unit", "unit_code", default=None, help="The unit's code (unit users).")
+def create_user(name: str, role: str, unit_code: str | None) -> None:
+    """Create or reset an account; the password is read from standard input."""
+    password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD:
+        raise click.ClickException(f"password must have at least {MIN_PASSWORD} characters")
+    if role == "unit" and not unit_code:
+        raise click.ClickException("a unit user needs --unit CODE")
+    rt = current_app.extensions["wastebot"]
+    with rt.sessions.begin() as s:
+        unit = unit_by_code(s, unit_code) if unit_code else None
+        if unit_code and unit is None:
+            raise click.ClickException(f"unknown unit code {unit_code}")
+        user = s.scalar(select(User).where(User.name == name))
+        if user is None:
+            user = User(name=name, failed_logins=0)
+            s.add(user)
+        user.role, user.unit_id, user.active = role, unit.id if unit else None, True
+        user.password_hash = generate_password_hash(password)
+        user.failed_logins, user.locked_until = 0, None
+    click.echo(f"user {name} ({role}{' ' + unit_code if unit_code else ''}) saved")
+
+
+@apikeys_cli.command("create")
+@click.argument("name")
+@click.option("--write", is_flag=True, help="Allow filing service requests.")
+def create_apikey(name: str, write: bool) -> None:
+    """Create an Open311 key and print it once (only its digest is stored)."""
+    from open311.keys import create_key
+
+    rt = current_app.extensions["wastebot"]
+    with rt.sessions.begin() as s:
+        key = create_key(s, name, write, rt.clock())
+    click.echo(key)
+
+
+commands = [users_cli, apikeys_cli]

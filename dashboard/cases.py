@@ -1,0 +1,49 @@
+"""Case list with filters and search, and the case page."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from config import TZ
+from dashboard.auth import staff_blueprint
+from dashboard.case_queries import CaseFilter, filtered, page, problem_types
+from dashboard.db import now, transaction
+from dashboard.scope import case_or_404, visible_units
+from models import ExtensionRequest, Unit
+from models.cases import ALL_STATUSES
+
+bp = staff_blueprint("cases", "/cases")
+
+
+@bp.app_template_filter("local")
+def local_time(value: object, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An aware datetime in Beijing time, or a dash."""
+    return value.astimezone(TZ).strftime(fmt) if hasattr(value, "astimezone") else "—"
+
+
+@bp.get("/")
+def index() -> str:
+    f = CaseFilter.from_args(request.args)
+    at = now()
+    with transaction() as s:
+        rows, more = page(s, filtered(s, current_user, f, at), f.page)
+        return render_template("cases.html", cases=rows, more=more, f=f, now=at,
+                               statuses=ALL_STATUSES, units=visible_units(s, current_user),
+                               types=problem_types(s, current_user),
+                               args=request.args.to_dict())
+
+
+@bp.get("/<int:case_id>")
+def show(case_id: int) -> str:
+    with transaction() as s:
+        case = case_or_404(s, current_user, case_id)
+        extensions = list(s.scalars(select(ExtensionRequest).where(
+            ExtensionRequest.case_id == case.id).order_by(ExtensionRequest.id)))
+        units = {u.id: u for u in s.scalars(select(Unit))}
+        routable = [u for u in units.values() if u.active] if current_user.is_admin else []
+        return render_template("case.html", case=case, events=list(case.events),
+                               photos=[p for p in case.photos if p.status == "stored"],
+                               pending_photos=sum(p.status == "pending" for p in case.photos),
+                               extensions=extensions, units=units,
+                               routable=sorted(routable, key=lambda u: u.code), now=now())

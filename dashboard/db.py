@@ -1,0 +1,23 @@
+"""The dashboard's access to the runtime: sessions, clock and background kicks."""
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from bot.runtime import Runtime
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["wastebot"]
+
+
+def transaction() -> AbstractContextManager[Session]:
+    """One transaction for one request's work; commits on success."""
+    return runtime().sessions.begin()
+
+
+def now() -> datetime:
+    return runtime().clock()

@@ -1,0 +1,182 @@
+"""The GeoReport v2 endpoints under /open311/v2 (JSON only)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import NoReturn
+
+from flask import Blueprint, abort, current_app, jsonify, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from bot.runtime import Runtime
+from config import TZ
+from dashboard.photos import stored_file
+from models import ApiKey, Case, CasePhoto
+from models.case_intake import Intake, create_case
+from models.case_settings import load_complaint_settings
+from models.cases import OPEN_STATUSES
+from open311.fields import SPEC_URL, as_request, service_list
+from open311.keys import find_key
+
+bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
+DEFAULT_WINDOW = timedelta(days=90)
+MAX_RESULTS = 1000
+
+
+class ApiError(HTTPException):
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(description)
+        self.code = code
+
+
+def fail(code: int, description: str) -> NoReturn:
+    raise ApiError(code, description)
+
+
+@bp.errorhandler(HTTPException)
+def as_error_list(exc: HTTPException) -> ResponseReturnValue:
+    """Errors as the standard's list of {code, description}."""
+    code = exc.code or 500
+    return jsonify([{"code": code, "description": exc.description or exc.name}]), code
+
+
+def _rt() -> Runtime:
+    return current_app.extensions["wastebot"]
+
+
+def _key(session: Session, write: bool = False) -> ApiKey:
+    given = request.values.get("api_key", "") or request.headers.get("X-Api-Key", "")
+    key = find_key(session, given)
+    if key is None:
+        fail(401, "a valid api_key is required")
+    if write and not key.can_write:
+        fail(403, "this api_key may only read")
+    return key
+
+
+def _photo_url(case: Case) -> str | None:
+    photo = next((p for p in case.photos if p.status == "stored" and p.kind == "report"), None)
+    return url_for("open311.media", photo_id=photo.id, _external=True) if photo else None
+
+
+@bp.get("/discovery.json")
+def discovery() -> ResponseReturnValue:
+    base = url_for("open311.services", _external=True).rsplit("/", 1)[0] + "/"
+    return jsonify({"changeset": "2026-11-01T00:00:00+08:00", "contact": "区生活垃圾分类办公室",
+                    "key_service": "请向区分类办申请 API key",
+                    "endpoints": [{"specification": SPEC_URL, "url": base,
+                                   "changeset": "2026-11-01T00:00:00+08:00",
+                                   "type": "production", "formats": ["application/json"]}]})
+
+
+@bp.get("/services.json")
+def services() -> ResponseReturnValue:
+    with _rt().sessions.begin() as s:
+        _key(s)
+    return jsonify(service_list(load_complaint_settings(_rt().config)))
+
+
+def _when(name: str) -> datetime | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        fail(400, f"{name} must be a W3C datetime, e.g. 2026-11-23T10:00:00+08:00")
+    return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
+
+
+def _search(s: Session) -> list[Case]:
+    query = select(Case).order_by(Case.created_at.desc(), Case.id.desc()).limit(MAX_RESULTS)
+    ids = [i.strip() for i in request.args.get("service_request_id", "").split(",") if i.strip()]
+    if ids:
+        return list(s.scalars(query.where(Case.number.in_(ids[:MAX_RESULTS]))))
+    start, end = _when("start_date"), _when("end_date")
+    if start is None and end is None:
+        start = _rt().clock() - DEFAULT_WINDOW
+    if start is not None:
+        query = query.where(Case.created_at >= start)
+    if end is not None:
+        query = query.where(Case.created_at <= end)
+    codes = [c.strip() for c in request.args.get("service_code", "").split(",") if c.strip()]
+    if codes:
+        query = query.where(Case.problem_type.in_(codes))
+    statuses = {x.strip() for x in request.args.get("status", "").split(",") if x.strip()}
+    if statuses - {"open", "closed"}:
+        fail(400, "status must be open or closed")
+    if statuses == {"open"}:
+        query = query.where(Case.status.in_(OPEN_STATUSES))
+    elif statuses == {"closed"}:
+        query = query.where(Case.status.not_in(OPEN_STATUSES))
+    return list(s.scalars(query))
+
+
+@bp.get("/requests.json")
+def list_requests() -> ResponseReturnValue:
+    with _rt().sessions.begin() as s:
+        _key(s)
+        return jsonify([as_request(c, _photo_url(c)) for c in _search(s)])
+
+
+@bp.get("/requests/<number>.json")
+def one_request(number: str) -> ResponseReturnValue:
+    with _rt().sessions.begin() as s:
+        _key(s)
+        case = s.scalar(select(Case).where(Case.number == number))
+        if case is None:
+            fail(404, f"no service request {number}")
+        return jsonify([as_request(case, _photo_url(case))])
+
+
+def _coordinate(name: str, limit: float) -> float | None:
+    raw = request.form.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        fail(400, f"{name} must be a number")
+    if not -limit <= value <= limit:
+        fail(400, f"{name} is out of range")
+    return value
+
+
+@bp.post("/requests.json")
+def create_request() -> ResponseReturnValue:
+    rt = _rt()
+    settings = load_complaint_settings(rt.config)
+    code = request.form.get("service_code", "").strip()
+    lat, lng = _coordinate("lat", 90), _coordinate("long", 180)
+    address = request.form.get("address_string", "").strip()[:300]
+    with rt.sessions.begin() as s:
+        _key(s, write=True)
+        if settings.type_named(code) is None:
+            fail(400, "service_code is missing or unknown; see services.json")
+        if (lat is None) != (lng is None) or (lat is None and not address):
+            fail(400, "a location is required: lat and long, or address_string")
+        intake = Intake(openid=None, problem_type=code, lat=lat, lng=lng, crs="wgs84",
+                        address=address, source="open311",
+                        description=request.form.get("description", "").strip()[:1000])
+        submitted = create_case(s, rt.config, intake, rt.clock())
+        number = submitted.case.number
+        notice = f"已受理，编号{number}"
+    rt.kick({"outbox"})
+    return jsonify([{"service_request_id": number, "service_notice": notice,
+                     "account_id": None}]), 201
+
+
+@bp.get("/media/<int:photo_id>.jpg")
+def media(photo_id: int) -> ResponseReturnValue:
+    """A case's report photo (already sanitised: upright, resized, no EXIF)."""
+    with _rt().sessions.begin() as s:
+        _key(s)
+        photo = s.get(CasePhoto, photo_id)
+        if photo is None or photo.status != "stored" or photo.kind != "report":
+            abort(404)
+        relative = photo.path
+    return send_file(stored_file(_rt().config.media_dir, relative), mimetype="image/jpeg")
+
+
