@@ -36,4 +36,16 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
 
 
 # Capabilities with web pages add a function(app) here (dashboard, Open311).
-EXTRA_BLUEPRINTS: list = []
+def _dashboard(app: Flask) -> None:
+    from dashboard import register
+
+    register(app)
+
+
+def _open311(app: Flask) -> None:
+    from open311 import register
+
+    register(app)
+
+
+EXTRA_BLUEPRINTS: list = [_dashboard, _open311]

@@ -14,7 +14,10 @@ demo_cli = AppGroup("demo", help="Demo data for trying the bot locally.")
 # Loaders run in this order, each in the same transaction; each must be idempotent
 # (re-running `make run` must not duplicate anything). Entries are "module:function",
 # the function taking (session, runtime) and returning a one-line summary.
-DEMO_LOADERS: list[str] = []
+DEMO_LOADERS: list[str] = [
+    "bot.cli_cases:load_demo_units",
+    "dashboard.demo:load_users",  # keep after the units loader
+]
 
 
 @demo_cli.command("load")
