@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
+from bot.media import fetch_pending
 from bot.outbox import deliver_due
 
 if TYPE_CHECKING:
@@ -11,4 +12,5 @@ if TYPE_CHECKING:
 # name -> function(runtime) -> number of items processed
 TASKS: dict[str, Callable[["Runtime"], int]] = {
     "outbox": deliver_due,
+    "media": fetch_pending,
 }

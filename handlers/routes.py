@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from handlers import basic, quiz, sorting
+from handlers import complaint, my_cases
 from handlers.predicates import click_prefix, event, in_flow, msg_type, text_is, textual
+from handlers.predicates import click, text_matches
 from handlers.types import Handler, Predicate
 
 
@@ -27,8 +29,15 @@ ROUTES: list[Route] = [
     Route("cancel", text_is("取消", "退出", "算了", "cancel"), basic.cancel),
     Route("view", event("view", "templatesendjobfinish", "location", "scan"), basic.nothing),
     Route("quiz-answer", in_flow(quiz.FLOW), quiz.answer),
+    Route("complaint-step", in_flow(complaint.FLOW), complaint.step),
     Route("quiz-start", text_is("答题", "知识问答", "问答", "小测验", "测验"), quiz.start),
     Route("guide-menu", click_prefix("GUIDE_"), sorting.guide),
+    Route("complaint-menu", click("COMPLAINT"), complaint.start),
+    Route("complaint-start", text_is(*complaint.START_WORDS), complaint.start),
+    Route("my-cases", text_is("我的投诉", "投诉进度", "我的举报", "查询投诉"), my_cases.list_cases),
+    Route("case-lookup", text_matches(r"jc\d{12}$"), my_cases.lookup),
+    Route("case-survey", my_cases.survey_answer, my_cases.survey),
+    Route("complaint-photo", complaint.photo_outside_flow, complaint.offer),
     Route("sorting", textual(), sorting.answer),
     Route("empty-text", msg_type("text", "voice"), basic.show_help),
     Route("unsupported", msg_type("video", "shortvideo", "link", "file", "image", "location"),
@@ -38,4 +47,5 @@ ROUTES: list[Route] = [
 # Said once when a user's conversation of this flow timed out before their next message.
 EXPIRED_NOTICE: dict[str, str] = {
     quiz.FLOW: quiz.EXPIRED,
+    complaint.FLOW: complaint.EXPIRED,
 }

@@ -77,11 +77,16 @@ def _require(case: Case, allowed: tuple[str, ...], doing: str) -> None:
 
 def tell_reporter(session: Session, config: Config, case: Case, event: CaseEvent, text: str,
                   title: str, now: datetime) -> None:
-    """Push to the reporter (customer-service message in the 48-hour window, else template)."""
-    if case.reporter_openid:
-        notify_resident(session, config, openid=case.reporter_openid,
-                        key=f"case:{case.number}:e{event.id}:r", kind="case_update", text=text,
-                        title=title, status=case.status, now=now, ref=case.number)
+    """Push to the reporter and to those whose duplicate reports were merged into this case.
+
+    A customer-service message inside the 48-hour window, else a template message.
+    """
+    linked = session.scalars(select(Case.reporter_openid).where(Case.duplicate_of_id == case.id))
+    openids = dict.fromkeys([case.reporter_openid, *linked])
+    for n, openid in enumerate(o for o in openids if o):
+        notify_resident(session, config, openid=openid, key=f"case:{case.number}:e{event.id}:r{n}",
+                        kind="case_update", text=text, title=title, status=case.status,
+                        now=now, ref=case.number)
 
 
 def unit_brief(case: Case) -> str:

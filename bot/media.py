@@ -1,0 +1,140 @@
+"""Background task "media": download case photos, sanitise them, store them under MEDIA_DIR.
+
+WeChat keeps media for 3 days, so this runs right after the reply (kicked) and on every
+scheduler sweep. A failed download is retried with back-off and, after MAX_ATTEMPTS or a
+permanent error, marked failed with the reason in the case's history; the case stays.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_, select, update
+
+from bot.devtools import read_dev_media
+from bot.wechat_api import WeChatError
+from domain.images import ImageRejected, content_digest, safe_media_name, sanitize_image
+from models.case_service import SYSTEM, record
+from models.cases import Case, CasePhoto
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 5
+MAX_DOWNLOAD_BYTES = 10_000_000
+LEASE = timedelta(minutes=2)
+
+
+class DownloadFailed(Exception):
+    """The photo could not be fetched; `retryable` says whether to try again later."""
+
+    def __init__(self, message: str, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4, 8 ... minutes, at most an hour (well inside WeChat's 3-day media life)."""
+    return timedelta(minutes=min(60, 2 ** max(0, attempts - 1)))
+
+
+def fetch_pending(runtime: "Runtime", limit: int = 50) -> int:
+    """Store every due pending photo once; returns how many were stored."""
+    now = runtime.clock()
+    with runtime.sessions.begin() as session:
+        ids = list(session.scalars(select(CasePhoto.id).where(
+            CasePhoto.status == "pending",
+            or_(CasePhoto.next_attempt_at.is_(None), CasePhoto.next_attempt_at <= now),
+        ).order_by(CasePhoto.id).limit(limit)))
+    return sum(fetch_one(runtime, photo_id) for photo_id in ids)
+
+
+def _claim(runtime: "Runtime", photo_id: int, now: datetime) -> tuple[str, str, int] | None:
+    """Lease the photo (push next_attempt_at ahead) so two workers never fetch it together."""
+    with runtime.sessions.begin() as session:
+        taken = session.execute(update(CasePhoto).where(
+            CasePhoto.id == photo_id, CasePhoto.status == "pending",
+            or_(CasePhoto.next_attempt_at.is_(None), CasePhoto.next_attempt_at <= now),
+        ).values(next_attempt_at=now + LEASE).execution_options(synchronize_session=False))
+        if taken.rowcount != 1:
+            return None
+        photo = session.get(CasePhoto, photo_id)
+        assert photo is not None
+        index = len([p for p in photo.case.photos if p.id < photo.id])
+        return photo.media_id, photo.case.number, index
+
+
+def fetch_one(runtime: "Runtime", photo_id: int) -> int:
+    now = runtime.clock()
+    claimed = _claim(runtime, photo_id, now)
+    if claimed is None:
+        return 0
+    media_id, number, index = claimed
+    try:
+        clean = sanitize_image(download(runtime, media_id, MAX_DOWNLOAD_BYTES),
+                               max_bytes=MAX_DOWNLOAD_BYTES)
+        paths = store(Path(runtime.config.media_dir), number, index, clean.full, clean.thumb)
+    except ImageRejected as exc:
+        return _fail(runtime, photo_id, f"{exc.reason_code}: {exc.message_zh}", retryable=False)
+    except DownloadFailed as exc:
+        return _fail(runtime, photo_id, str(exc), exc.retryable)
+    with runtime.sessions.begin() as session:
+        photo = session.get(CasePhoto, photo_id)
+        assert photo is not None
+        photo.status, photo.path, photo.thumb_path = "stored", paths[0], paths[1]
+        photo.width, photo.height = clean.width, clean.height
+        photo.attempts += 1
+        photo.last_error = None
+    return 1
+
+
+def download(runtime: "Runtime", media_id: str, max_bytes: int) -> bytes:
+    """The photo's bytes from WeChat (or, in development, from the local chat's uploads)."""
+    if runtime.config.DEV_MODE or runtime.wechat is None:
+        data = read_dev_media(runtime.config.INSTANCE_DIR, media_id)
+        if data is None:
+            raise DownloadFailed(f"unknown dev media {media_id[:64]}", retryable=True)
+        return data
+    try:
+        return runtime.wechat.get_media(media_id, max_bytes)
+    except WeChatError as exc:
+        raise DownloadFailed(f"media/get: {exc}", exc.retryable) from exc
+
+
+def store(media_dir: Path, number: str, index: int, full: bytes, thumb: bytes) -> tuple[str, str]:
+    """Write both files atomically under names built only from the case number and digest."""
+    stem = safe_media_name(number, index, content_digest(full))
+    folder = media_dir / number[2:8]  # JCyyyymm...: one folder per month
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for suffix, data in ((".jpg", full), ("_t.jpg", thumb)):
+        target = folder / (stem + suffix)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+        out.append(str(target.relative_to(media_dir)))
+    return out[0], out[1]
+
+
+def _fail(runtime: "Runtime", photo_id: int, error: str, retryable: bool) -> int:
+    now = runtime.clock()
+    with runtime.sessions.begin() as session:
+        photo = session.get(CasePhoto, photo_id)
+        assert photo is not None
+        photo.attempts += 1
+        photo.last_error = error[:500]
+        if retryable and photo.attempts < MAX_ATTEMPTS:
+            photo.next_attempt_at = now + backoff(photo.attempts)
+            log.warning("photo %s: attempt %s failed: %s", photo_id, photo.attempts, error)
+            return 0
+        photo.status = "failed"
+        case = session.get(Case, photo.case_id)
+        assert case is not None
+        record(session, case, None, action="photo_failed", actor=SYSTEM, now=now,
+               note=f"照片{photo.id}获取失败（{photo.attempts}次）：{error[:200]}")
+        log.warning("photo %s failed for good: %s", photo_id, error)
+    return 0
