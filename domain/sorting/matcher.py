@@ -7,7 +7,7 @@ from domain.sorting.intents import chitchat_kind, guide_category
 from domain.sorting.kb import NATIONAL, KnowledgeBase
 from domain.sorting.model import Answer, Classification, ResolvedPart, Special
 from domain.sorting.normalize import Normalizer, strip_noise, strip_wrappers
-from domain.sorting.stages import OK_CONFIDENCE, Resolution, resolve
+from domain.sorting.stages import OK_CONFIDENCE, CategoryOf, Resolution, resolve
 
 _SEPARATORS = re.compile(r"[,，、;；/|\s]+|还有|以及|和|跟|与|及|加上|外加|或者|或")
 _MAX_PARTS = 8
@@ -45,7 +45,8 @@ class Matcher:
             return multi
         return self._build(query, city, core, first)
 
-    def _category_of(self, city: str):  # type: ignore[no-untyped-def]
+    def _category_of(self, city: str) -> CategoryOf:
+        """The city's category of an item name."""
         kb = self.kb
 
         def category_of(name: str) -> str:

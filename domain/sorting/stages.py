@@ -10,7 +10,7 @@ from rapidfuzz import fuzz, process
 from domain.sorting.index import Index, pinyin_full
 
 OK_CONFIDENCE = 0.8
-SUGGEST_CONFIDENCE = 0.55
+SUGGEST_CONFIDENCE = 0.6
 
 # Words around an item that do not change its category.
 _MODIFIER_PREFIX = re.compile(
@@ -146,7 +146,8 @@ def fuzzy(index: Index, k: str, category_of: CategoryOf) -> Resolution:
             # A near pinyin of Chinese text is a different word more often than a typo: suggest only.
             factor = 0.88 if k.isascii() else 0.75
             for name in index.pinyin[choice]:
-                scored[name] = max(scored.get(name, 0.0), score / 100 * factor)
+                if k.isascii() or any(set(k) & set(sp) for sp in index.spellings(name)):
+                    scored[name] = max(scored.get(name, 0.0), score / 100 * factor)
     if not scored:
         return Resolution("none")
     ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))

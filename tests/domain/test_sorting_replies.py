@@ -3,11 +3,13 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.sorting.export import classification_to_json
 from domain.sorting.kb import KnowledgeBase, load_kb
 from domain.sorting.matcher import Matcher
-from domain.sorting.model import FOUR_BINS
+from domain.sorting.model import CATEGORIES, FOUR_BINS
 from domain.sorting.quiz import grade, make_question
 from domain.sorting.render import render_reply
 
@@ -89,3 +91,14 @@ def test_quiz_question_and_grading(kb: KnowledgeBase) -> None:
 
 def test_quiz_is_reproducible(kb: KnowledgeBase) -> None:
     assert make_question(kb, "national", random.Random(5)) == make_question(kb, "national", random.Random(5))
+
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=30))
+def test_any_text_gets_a_valid_classification_and_reply(matcher: Matcher, kb: KnowledgeBase, text: str) -> None:
+    c = matcher.classify(text, "shanghai")
+    assert c.status in ("ok", "ambiguous", "not_found", "chitchat", "guide")
+    assert all(a.category in CATEGORIES and 0 <= a.confidence <= 1 for a in c.answers)
+    assert render_reply(c, kb.profile("shanghai"))
+    assert classification_to_json(c)["status"] in ("ok", "ambiguous", "not_found")
