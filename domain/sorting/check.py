@@ -18,11 +18,12 @@ class Report:
     duplicates: list[str] = field(default_factory=list)
     alias_collisions: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
+    specials: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
         """Problems that change answers: conflicting categories, colliding aliases, bad overrides."""
-        return len(self.conflicts) + len(self.alias_collisions) + len(self.overrides)
+        return len(self.conflicts) + len(self.alias_collisions) + len(self.overrides) + len(self.specials)
 
 
 def find_problems(kb: KnowledgeBase) -> Report:
@@ -57,6 +58,12 @@ def find_problems(kb: KnowledgeBase) -> Report:
                 report.overrides.append(f"{city}: {name}: no such item in items/")
             elif item.category == override.category:
                 report.overrides.append(f"{city}: {name}: same as national ({item.category}), not an override")
+    for special in kb.specials.values():
+        for part in special.parts:
+            if part.item and part.item not in kb.items and not part.category:
+                report.specials.append(f"{special.name}: part {part.what!r} names unknown item {part.item}")
+            if not (part.item or part.category or part.action):
+                report.specials.append(f"{special.name}: part {part.what!r} has no item, category or action")
     return report
 
 
@@ -73,6 +80,7 @@ def main(argv: list[str]) -> int:
         ("conflicting categories", report.conflicts),
         ("aliases colliding with other items", report.alias_collisions),
         ("override problems", report.overrides),
+        ("special.toml problems", report.specials),
         ("harmless duplicates (merged)", report.duplicates),
     ]
     print(f"{len(kb.items)} items, {len(kb.specials)} specials, cities: {', '.join(sorted(kb.profiles))}")

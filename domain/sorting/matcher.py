@@ -94,7 +94,7 @@ class Matcher:
         profile = self.kb.profile(city)
         parts = []
         for part in special.parts:
-            category = self.kb.category_for(part.item, city)[0] if part.item else part.category
+            category = (self.kb.category_for(part.item, city)[0] if part.item else "") or part.category
             parts.append(ResolvedPart(part.what, category, profile.label(category) if category else "", part.action))
         status = "ok" if special.kind == "composite" else "ambiguous"
         return Classification(

@@ -92,3 +92,15 @@ def test_real_data_loads_with_profiles_and_specials() -> None:
     assert kb.profile("national").label("其他垃圾") == "其他垃圾"
     assert {"电池", "奶茶"} <= set(kb.specials)
     assert len(kb.items) >= 150
+
+
+def test_checker_reports_special_parts_without_an_answer(tmp_path: Path) -> None:
+    root = make_kb_dir(tmp_path, {"core.csv": HEADER + "粽叶,厨余垃圾,,\n"})
+    (root / "special.toml").write_text(
+        '[[special]]\nname = "粽子"\nkind = "composite"\nparts = [\n'
+        '  { what = "粽叶", item = "粽叶", category = "其他垃圾" },\n'
+        '  { what = "绳子", item = "没有这个" },\n'
+        '  { what = "空的" },\n]\n', encoding="utf-8")
+    report = find_problems(load_kb(root))
+    assert len(report.specials) == 2
+    assert "没有这个" in report.specials[0]
