@@ -142,7 +142,7 @@ def dispatch_case(session: Session, config: Config, case: Case, unit: Unit, acto
     if actor.kind != "system":
         tell_reporter(session, config, case, event,
                       f"您反映的问题（{case.number}）已派给{unit.name}处理，"
-                      f"办理时限{local_text(case.deadline_at)}。", "投诉已派单", now)
+                      f"办理时限{local_text(case.deadline_at)}。", f"已派单：{unit.name}", now)
     return event
 
 

@@ -44,10 +44,11 @@ def cases(runtime: Any) -> list[Case]:
         return rows
 
 
-def file_report(user: Any, kind: str = "1", where: tuple[float, float] = SONGFENG) -> str:
-    assert "纠错" in (user.say("纠错") or "") or True
+def file_report(user: Any, kind: str = "1", where: tuple[float, float] = SONGFENG,
+                label: str = "松风路88弄") -> str:
+    assert "照片" in (user.say("纠错") or "")
     user.image(jpeg())
-    user.location(*where, label="松风路88弄")
+    user.location(*where, label=label)
     user.say(kind)
     reply = user.say("提交")
     assert reply is not None
