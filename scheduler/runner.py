@@ -1,0 +1,96 @@
+"""The scheduler process: a few periodic scans under APScheduler, guarded by a lock."""
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta
+from typing import Callable
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from bot.runtime import Runtime
+from config import TZ
+from scheduler.lock import make_lock, wait_for
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[Runtime], int]
+
+
+def reminder_job(rt: Runtime) -> int:
+    """Scan for due reminders (commit), then deliver what the scan wrote."""
+    from bot.outbox import deliver_due
+    from scheduler.reminders import scan
+
+    now = rt.clock()
+    with rt.sessions.begin() as session:
+        written = len(scan(session, rt.config, now))
+    if written:
+        log.info("reminder scan wrote %d message(s)", written)
+        deliver_due(rt)
+    return written
+
+
+def outbox_job(rt: Runtime) -> int:
+    from bot.outbox import deliver_due
+
+    return deliver_due(rt)
+
+
+def media_job(rt: Runtime) -> int:
+    from bot.background import TASKS
+
+    task = TASKS.get("media")
+    return task(rt) if task is not None else 0
+
+
+# name → (job, interval in seconds)
+JOBS: dict[str, tuple[Job, int]] = {
+    "reminders": (reminder_job, 60),
+    "outbox": (outbox_job, 10),
+    "media": (media_job, 30),
+}
+
+
+def run_job(name: str, job: Job, rt: Runtime) -> None:
+    """The scheduler's process boundary: a failing job is logged, never fatal."""
+    try:
+        job(rt)
+    except Exception:
+        log.exception("scheduler job %s failed", name)
+
+
+def run_once(rt: Runtime) -> None:
+    """Every job once, in order (operators and tests)."""
+    for name, (job, _) in JOBS.items():
+        run_job(name, job, rt)
+
+
+def run(rt: Runtime, *, max_seconds: float | None = None, once: bool = False,
+        poll_s: float = 5.0) -> bool:
+    """Wait for the lock, then run the jobs until stopped; False if the lock never came."""
+    deadline = time.monotonic() + max_seconds if max_seconds else None
+    lock = make_lock(rt.engine, rt.config.INSTANCE_DIR)
+    if not wait_for(lock, poll_s=poll_s, deadline=deadline):
+        log.info("scheduler: stopping, never became active")
+        return False
+    log.info("scheduler: active (lock held)")
+    try:
+        if once:
+            run_once(rt)
+            return True
+        sched = BlockingScheduler(timezone=TZ, job_defaults={
+            "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+        start = datetime.now(TZ)
+        for name, (job, seconds) in JOBS.items():
+            # First run at once: a restarted scheduler catches up before anything else.
+            sched.add_job(run_job, "interval", seconds=seconds, args=[name, job, rt], id=name,
+                          next_run_time=start)
+        if max_seconds:
+            sched.add_job(lambda: sched.shutdown(wait=False), "date",
+                          run_date=start + timedelta(seconds=max_seconds), id="stop")
+        sched.start()
+        return True
+    finally:
+        lock.release()
+        rt.drain()
