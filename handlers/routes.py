@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from handlers import basic, quiz, sorting
 from handlers import complaint, my_cases
+from handlers import cadre
 from handlers.predicates import click_prefix, event, in_flow, msg_type, text_is, textual
 from handlers.predicates import click, text_matches
 from handlers.types import Handler, Predicate
@@ -30,6 +31,11 @@ ROUTES: list[Route] = [
     Route("view", event("view", "templatesendjobfinish", "location", "scan"), basic.nothing),
     Route("quiz-answer", in_flow(quiz.FLOW), quiz.answer),
     Route("complaint-step", in_flow(complaint.FLOW), complaint.step),
+    Route("cadre-rectify", in_flow(cadre.FLOW), cadre.rectify_step),
+    Route("cadre-bind", text_matches(r"绑定\s*[a-z0-9]{4,16}$"), cadre.bind),
+    Route("cadre-unbind", text_is("解绑", "解除绑定"), cadre.unbind),
+    Route("cadre-todo", text_is("待办", "我的待办", "待办事项"), cadre.todo),
+    Route("cadre-command", text_matches(r"(接单|办结|退回|延期|完成)\s*\S"), cadre.command),
     Route("quiz-start", text_is("答题", "知识问答", "问答", "小测验", "测验"), quiz.start),
     Route("guide-menu", click_prefix("GUIDE_"), sorting.guide),
     Route("complaint-menu", click("COMPLAINT"), complaint.start),
@@ -48,4 +54,5 @@ ROUTES: list[Route] = [
 EXPIRED_NOTICE: dict[str, str] = {
     quiz.FLOW: quiz.EXPIRED,
     complaint.FLOW: complaint.EXPIRED,
+    cadre.FLOW: cadre.EXPIRED,
 }
