@@ -13,7 +13,7 @@ def register(app: Flask) -> None:
     from dashboard import (auth, case_actions, cases, exports, kb, outbox, overview, photos,
                            tasks, units)
 
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=SESSION_HOURS))
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=SESSION_HOURS)
     # CSRF is checked by the dashboard's guard only, so the webhook and Open311 are untouched.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", SESSION_HOURS * 3600)

@@ -14,6 +14,13 @@ from models import ExtensionRequest, Unit
 from models.cases import ALL_STATUSES
 
 bp = staff_blueprint("cases", "/cases")
+ACTIONS = {"submit": "上报", "triage": "待分派", "dispatch": "派单", "reroute": "改派",
+           "accept": "受理", "return": "退回", "rectify": "上报整改", "close": "核查办结",
+           "verify_failed": "核查未通过", "reject": "不予受理", "extension_requested": "申请延期",
+           "extension_refused": "延期未批准", "extend": "延期", "duplicate": "重复",
+           "duplicate_linked": "重复投诉", "survey": "回访评价", "rework": "返工"}
+ACTORS = {"resident": "投诉人", "cadre": "单位", "office": "分类办", "system": "系统"}
+WORKING = ("已派单", "处置中", "延期")
 
 
 @bp.app_template_filter("local")
@@ -46,4 +53,5 @@ def show(case_id: int) -> str:
                                photos=[p for p in case.photos if p.status == "stored"],
                                pending_photos=sum(p.status == "pending" for p in case.photos),
                                extensions=extensions, units=units,
+                               actions=ACTIONS, actors=ACTORS, working=WORKING,
                                routable=sorted(routable, key=lambda u: u.code), now=now())

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, send_file
+from flask import Response, abort
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -44,6 +44,6 @@ def _send(photo_id: int, thumb: bool) -> ResponseReturnValue:
         case_or_404(s, current_user, photo.case_id)
         relative = (photo.thumb_path or photo.path) if thumb else photo.path
     path = stored_file(runtime().config.media_dir, relative)
-    response = send_file(path, mimetype="image/jpeg", max_age=3600)
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response
+    # Sanitised photos are small: read them whole rather than hold a file open.
+    return Response(path.read_bytes(), mimetype="image/jpeg",
+                    headers={"Cache-Control": "private, max-age=3600"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import NoReturn
 
-from flask import Blueprint, abort, current_app, jsonify, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -177,6 +177,7 @@ def media(photo_id: int) -> ResponseReturnValue:
         if photo is None or photo.status != "stored" or photo.kind != "report":
             abort(404)
         relative = photo.path
-    return send_file(stored_file(_rt().config.media_dir, relative), mimetype="image/jpeg")
+    return Response(stored_file(_rt().config.media_dir, relative).read_bytes(),
+                    mimetype="image/jpeg")
 
 
