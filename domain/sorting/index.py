@@ -49,21 +49,31 @@ class Index:
         return self.exact.get(k, ())
 
     @cached_property
-    def keys(self) -> list[str]:
-        """All exact keys, for fuzzy matching."""
-        return list(self.exact)
-
-    @cached_property
-    def _keys_by_len(self) -> dict[int, list[str]]:
-        return _by_length(self.keys)
-
-    @cached_property
     def _pinyin_by_len(self) -> dict[int, list[str]]:
         return _by_length(self.pinyin_keys)
 
-    def keys_near(self, length: int, spread: int) -> list[str]:
-        """Exact keys whose length is within ``spread`` of ``length`` (fuzzy candidates)."""
-        return [k for n in range(length - spread, length + spread + 1) for k in self._keys_by_len.get(n, ())]
+    @cached_property
+    def _by_char(self) -> dict[str, list[str]]:
+        table: dict[str, list[str]] = {}
+        for k in (*self.exact, *self.specials):
+            for ch in set(k):
+                if not ch.isascii():
+                    table.setdefault(ch, []).append(k)
+        return table
+
+    def keys_sharing(self, text: str, spread: int) -> list[str]:
+        """Keys (items' and specials') sharing a character with ``text``, length within ``spread``."""
+        found: dict[str, None] = {}
+        for ch in set(text):
+            for k in self._by_char.get(ch, ()):
+                if abs(len(k) - len(text)) <= spread:
+                    found[k] = None
+        return list(found)
+
+    @cached_property
+    def key_pinyin(self) -> dict[str, str]:
+        """Full pinyin of every non-latin key."""
+        return {k: pinyin_full(k) for k in (*self.exact, *self.specials) if not k.isascii()}
 
     def pinyin_near(self, length: int, spread: int) -> list[str]:
         """Pinyin keys whose length is within ``spread`` of ``length``."""
@@ -76,12 +86,12 @@ class Index:
         for k, names in self.exact.items():
             if not k.isascii():
                 for name in names:
-                    _add(full, pinyin_full(k), name)
+                    _add(full, self.key_pinyin[k], name)
                     if key(name) == k:  # initials of names only: aliases make too many collisions
                         _add(initials, pinyin_initials(k), name)
         for k in self.specials:
             if not k.isascii():
-                _add(full, pinyin_full(k), "\x00" + self.specials[k])
+                _add(full, self.key_pinyin[k], "\x00" + self.specials[k])
                 _add(initials, pinyin_initials(k), "\x00" + self.specials[k])
         return ({k: tuple(v) for k, v in full.items()}, {k: tuple(v) for k, v in initials.items()})
 
@@ -109,7 +119,7 @@ class Index:
 
     def warm(self) -> None:
         """Build the lazy tables now."""
-        _ = self._keys_by_len, self.pinyin, self._pinyin_by_len
+        _ = self.pinyin, self._pinyin_by_len, self._by_char, self.key_pinyin
 
 
 def _by_length(keys: list[str]) -> dict[int, list[str]]:

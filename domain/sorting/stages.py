@@ -136,18 +136,25 @@ def _same_chars(a: str, b: str) -> int:
 def fuzzy(index: Index, k: str, category_of: CategoryOf) -> Resolution:
     """Closest names by characters and by pinyin; ambiguous unless one category clearly leads."""
     scored: dict[str, float] = {}
-    if not k.isascii():
-        for choice, score, _ in process.extract(k, index.keys_near(len(k), 1), scorer=fuzz.ratio, limit=5, score_cutoff=50):
+    if k.isascii():
+        if len(k) >= 4:
+            for choice, score, _ in process.extract(k, index.pinyin_near(len(k), 2), scorer=fuzz.ratio, limit=5, score_cutoff=75):
+                for name in index.pinyin[choice]:
+                    scored[name] = max(scored.get(name, 0.0), score / 100 * 0.88)
+    else:
+        # Candidates share a character with the query: without one, neither score can reach a suggestion.
+        near = index.keys_sharing(k, 2)
+        chars = [c for c in near if abs(len(c) - len(k)) <= 1]
+        for choice, score, _ in process.extract(k, chars, scorer=fuzz.ratio, limit=5, score_cutoff=50):
             for name in index.lookup(choice):
                 scored[name] = max(scored.get(name, 0.0), score / 100 * 0.9)
-    py = k if k.isascii() else pinyin_full(k)
-    if len(py) >= 4:
-        for choice, score, _ in process.extract(py, index.pinyin_near(len(py), 2), scorer=fuzz.ratio, limit=5, score_cutoff=75):
+        py = pinyin_full(k)
+        sounds = {index.key_pinyin[c] for c in near if c in index.key_pinyin}
+        for choice, score, _ in process.extract(py, sounds, scorer=fuzz.ratio, limit=5, score_cutoff=75):
             # A near pinyin of Chinese text is a different word more often than a typo: suggest only.
-            factor = 0.88 if k.isascii() else 0.75
             for name in index.pinyin[choice]:
-                if k.isascii() or any(set(k) & set(sp) for sp in index.spellings(name)):
-                    scored[name] = max(scored.get(name, 0.0), score / 100 * factor)
+                if any(set(k) & set(sp) for sp in index.spellings(name)):
+                    scored[name] = max(scored.get(name, 0.0), score / 100 * 0.75)
     if not scored:
         return Resolution("none")
     ranked = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))
