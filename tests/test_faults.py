@@ -1,21 +1,25 @@
 """Faults: WeChat timeouts and 5xx during pushes, the database going away under load."""
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.media import fetch_pending
 from bot.outbox import deliver_due
 from bot.simulator import WeChatServer, message_xml, new_msg_id
-from models import InboundMessage, OutboxMessage
+from models import Case, InboundMessage, OutboxMessage
 from models import outbox as ob
 from tests.conftest import PG_URL, pg_url
+from tests.test_complaint_flow import SONGFENG, district, jpeg  # noqa: F401 (fixture)
 
 CUSTOM = "/cgi-bin/message/custom/send"
 
@@ -240,3 +244,35 @@ def test_backoff_grows_and_is_capped() -> None:
         gaps.append(row.next_attempt_at - now)
     assert gaps[0] == timedelta(seconds=30) and gaps[1] == timedelta(seconds=60)
     assert max(gaps) == timedelta(hours=1) and gaps == sorted(gaps)
+
+
+def test_full_disk_for_media_keeps_the_case_and_retries_the_photo(
+        user: Any, runtime: Any, district: None, config: Any, clock: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    media_dir = Path(config.media_dir)
+    real_write = Path.write_bytes
+
+    def disk_full(self: Path, data: Any) -> int:
+        if media_dir in self.parents:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    user.say("纠错")
+    user.image(jpeg())
+    user.location(*SONGFENG, label="松风路88弄")
+    user.say("1")
+    reply = user.say("提交")
+    assert reply is not None and "JC" in reply  # the resident is answered as usual
+    runtime.drain()  # the kicked download hits the full disk (logged, not raised)
+    with runtime.sessions.begin() as s:
+        [case] = s.scalars(select(Case)).all()
+        assert [p.status for p in case.photos] == ["pending"]
+    assert not [p for p in media_dir.rglob("*") if p.is_file()]
+    monkeypatch.undo()  # space freed
+    clock.advance(minutes=10)  # past the claim's lease: the next sweep takes it again
+    assert fetch_pending(runtime) == 1
+    with runtime.sessions.begin() as s:
+        [case] = s.scalars(select(Case)).all()
+        [photo] = case.photos
+        assert photo.status == "stored" and (media_dir / str(photo.path)).is_file()

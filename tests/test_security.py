@@ -7,17 +7,22 @@ from __future__ import annotations
 
 import json
 import logging
+import struct
 import time
+import zlib
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, inspect, select
 
 from bot.devtools import read_dev_media
+from bot.media import fetch_pending
 from bot.ratelimit import IP_FACTOR, MemoryLimiter
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from domain.images import safe_media_name
-from models import Base, InboundMessage, KbMiss
+from models import Base, Case, InboundMessage, KbMiss
+from tests.test_complaint_flow import SONGFENG, district, jpeg  # noqa: F401 (fixture)
 
 SQL_INJECTIONS = [
     "'; DROP TABLE kb_misses; --",
@@ -243,3 +248,41 @@ def test_secrets_never_reach_the_logs(make_user: Any, config: Any, fake_wechat: 
     for secret in (config.SECRET_KEY, config.WECHAT_APP_SECRET, config.WECHAT_AES_KEY,
                    config.WECOM_SECRET, config.WECHAT_TOKEN, *tokens):
         assert secret not in text, "a secret reached the logs"
+
+
+def _bomb_png() -> bytes:
+    """A few bytes claiming a 100,000 x 100,000 canvas."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    ihdr = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 4)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("payload", [
+    _bomb_png(),
+    b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>",
+    b"MZ\x90\x00 this is an executable",
+    b"\xff\xd8\xff\xe0 truncated jpeg",
+    b"",
+])
+def test_image_bombs_and_non_images_through_the_complaint_flow(
+        payload: bytes, user: Any, runtime: Any, district: None, config: Any) -> None:
+    """The report is filed; the bad photo is refused for good and never stored."""
+    user.say("纠错")
+    user.image(payload)
+    user.image(jpeg())
+    user.location(*SONGFENG, label="松风路88弄")
+    user.say("1")
+    assert "JC" in (user.say("提交") or "")
+    runtime.drain()
+    fetch_pending(runtime)
+    with runtime.sessions.begin() as s:
+        [case] = s.scalars(select(Case)).all()
+        photos = sorted(case.photos, key=lambda p: p.id)
+        assert [p.status for p in photos] == ["failed", "stored"]
+        assert photos[0].path is None
+    stored = [p for p in Path(config.media_dir).rglob("*") if p.is_file()]
+    assert len(stored) == 2 and all(p.read_bytes()[:2] == b"\xff\xd8" for p in stored)
