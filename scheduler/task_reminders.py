@@ -17,6 +17,8 @@ from scheduler.policy import TaskPolicy
 if TYPE_CHECKING:
     from scheduler.reminders import ScanSetup
 
+TITLES = {"day": "整改任务今日到期", "overdue": "整改任务已超期", "checkin": "常态化任务进展报送"}
+
 
 def _levels(kind: str, occ: date, p: TaskPolicy) -> list[tuple[str, date, date]]:
     """(level, first day it fires, last day it is still worth sending) for one occurrence."""
@@ -85,8 +87,9 @@ def task_notices(session: Session, setup: "ScanSetup", now: datetime) -> list[No
             for link in task.links:
                 if (link.unit_id, occ.isoformat()) in reported:
                     continue
+                role = "牵头" if link.role == "lead" else "责任"
                 out.append(Notice(f"task:{task.id}:{occ.isoformat()}:{level}", f"task_{level}",
-                                  link.unit_id, p.to, "整改任务提醒", _text(task, level, occ),
-                                  ref=f"T{task.id} {task.number}", deadline=occ.isoformat(),
-                                  level="牵头" if link.role == "lead" else "责任"))
+                                  link.unit_id, p.to, TITLES.get(level, "整改任务即将到期"),
+                                  _text(task, level, occ), ref=f"T{task.id} {task.number}",
+                                  deadline=occ.isoformat(), level=f"{role}单位"))
     return out
