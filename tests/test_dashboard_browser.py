@@ -1,0 +1,123 @@
+"""The office's and a unit's day in headless Chromium (Debian's package, no downloads)."""
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any, Iterator
+
+import pytest
+
+from models.cases import CLOSED
+from tests.conftest import deliver
+from tests.test_dashboard_helpers import ADMIN, REPORTER, UNIT_USER, Seeded, case_row, seed
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                reason="Debian's chromium is not installed "
+                                       "(run scripts/install-browser.sh as root)")
+
+
+@pytest.fixture
+def server(app: Any) -> Iterator[str]:
+    """The app on a loopback port, served from a thread."""
+    from werkzeug.serving import make_server
+
+    srv = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=srv.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{srv.server_port}"
+    srv.shutdown()
+    thread.join()
+    srv.server_close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def seeded(runtime: Any) -> Seeded:
+    return seed(runtime)
+
+
+def signed_in(browser: Any, server: str, name: str, password: str) -> Any:
+    page = browser.new_page()
+    page.goto(server + "/dashboard/")
+    assert "/dashboard/login" in page.url
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=概览")
+    return page
+
+
+def test_wrong_password_then_sign_in(browser: Any, server: str, seeded: Seeded) -> None:
+    page = browser.new_page()
+    page.goto(server + "/dashboard/login")
+    page.fill("input[name=name]", ADMIN[0])
+    page.fill("input[name=password]", "not-it")
+    page.click("button[type=submit]")
+    assert page.locator(".flash.error").inner_text() == "用户名或密码错误。"
+    page = signed_in(browser, server, *ADMIN)
+    assert page.locator(".stat").first.inner_text().startswith("未办结")
+    page.click("text=退出")
+    page.goto(server + "/dashboard/cases/")
+    assert "/dashboard/login" in page.url
+
+
+def test_unit_user_gets_404_for_another_units_case(browser: Any, server: str,
+                                                   seeded: Seeded) -> None:
+    page = signed_in(browser, server, *UNIT_USER)
+    page.click("nav >> text=案件")
+    rows = page.locator("table tr td:first-child a").all_inner_texts()
+    assert rows == [seeded.own_number]
+    response = page.goto(f"{server}/dashboard/cases/{seeded.other_case}")
+    assert response is not None and response.status == 404
+    assert seeded.other_number not in page.content()
+
+
+def test_reroute_and_close_in_the_browser(browser: Any, server: str, runtime: Any,
+                                          fake_wechat: Any, seeded: Seeded) -> None:
+    page = signed_in(browser, server, *ADMIN)
+    page.goto(f"{server}/dashboard/cases/{seeded.own_case}")
+    assert "<script>alert" in page.locator(".description").inner_text()  # shown as text
+    page.select_option("#act-dispatch select[name=unit_id]",
+                       str(seeded.unit_ids["D01-S02-C01"]))
+    page.fill("#act-dispatch input[name=note]", "地址属湖滨社区")
+    page.click("#act-dispatch button")
+    page.wait_for_selector("text=已派单")
+    deliver(runtime)
+    assert any(seeded.own_number in m for m in fake_wechat.messages_to("o_cadre_hb"))
+    assert any("湖滨社区" in m for m in fake_wechat.messages_to(REPORTER))
+    for form in ("#act-accept", "#act-rectify", "#act-close"):
+        page.click(f"{form} button")
+        page.wait_for_load_state()
+    page.wait_for_selector("text=已办结")
+    deliver(runtime)
+    assert case_row(runtime, seeded.own_case).status == CLOSED
+    assert any("已办结" in m for m in fake_wechat.messages_to(REPORTER))
+    assert page.locator(".timeline li").count() >= 6
+
+
+def test_kb_edit_in_the_browser_changes_the_bots_answer(browser: Any, server: str, user: Any,
+                                                        seeded: Seeded) -> None:
+    assert "有害垃圾" not in (user.say("星际罗盘") or "")
+    page = signed_in(browser, server, *ADMIN)
+    page.click("nav >> text=知识库")
+    page.click("text=添加此物品")
+    assert page.input_value("input[name=name]") == "星际罗盘"
+    page.select_option("select[name=category]", "有害垃圾")
+    page.fill("textarea[name=tip]", "含电池，请投入有害垃圾桶")
+    page.click("#kb-edit button[type=submit]")
+    page.wait_for_selector("text=已保存")
+    reply = user.say("星际罗盘") or ""
+    assert "有害垃圾" in reply and "含电池" in reply
