@@ -236,6 +236,7 @@ def _numbered(drafts: list[tuple[str, PlanTask]]) -> tuple[PlanTask, ...]:
     for key, _ in drafts:
         sizes[key] = sizes.get(key, 0) + 1
     seen: dict[str, int] = {}
+    used: set[str] = set()
     out: list[PlanTask] = []
     for index, (key, task) in enumerate(drafts, start=1):
         seen[key] = seen.get(key, 0) + 1
@@ -245,6 +246,11 @@ def _numbered(drafts: list[tuple[str, PlanTask]]) -> tuple[PlanTask, ...]:
             number = task.number
         else:
             number = f"{task.number}-{seen[key]}"
+        base, extra = number, 1
+        while number in used:  # an ungrouped running count may meet a group's number
+            extra += 1
+            number = f"{base}-{extra}"
+        used.add(number)
         out.append(PlanTask(**{**task.__dict__, "number": number}))
     return tuple(out)
 

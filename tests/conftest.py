@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import text
 
 from bot.app import create_app
@@ -26,6 +27,12 @@ SAMPLE_TOKEN = "spamtest"
 SAMPLE_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 SAMPLE_APP_ID = "wx2c2769f8efd9abc2"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+# CI must be repeatable: the same examples every run unless a fuzzing profile is chosen
+# (HYPOTHESIS_PROFILE=explore searches new examples each run).
+settings.register_profile("repeatable", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None, max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 PG_SCHEMA = "wastebot_test"
 
 
