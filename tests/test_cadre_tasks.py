@@ -95,3 +95,18 @@ def test_task_reminders_before_on_and_after(app, runtime, fake_wechat, make_user
     assert "0 new" in run_at(app, "2024-01-28 09:30")
     resident = make_user("o_nobody")
     assert "仅限已绑定" in resident.say(f"完成 T{task_id} 我也做了")
+
+
+def test_demo_loader_is_idempotent(app, runtime) -> None:
+    from models import Cadre
+    from scheduler.demo import load_demo
+
+    with runtime.sessions.begin() as s:
+        setup_district(s, {})
+        first = load_demo(s, runtime)
+        second = load_demo(s, runtime)
+        assert "9 created" in first and "9 updated" in second
+        assert s.scalar(select(Cadre.name).where(Cadre.openid == "cadre-demo")) == "王敏"
+        tasks = s.scalars(select(Task)).all()
+        assert len(tasks) == 3 and tasks[0].due_dates == ["2026-12-15"]
+        assert tasks[1].due_dates == ["2026-12-31"] and tasks[2].ongoing
