@@ -17,6 +17,7 @@ demo_cli = AppGroup("demo", help="Demo data for trying the bot locally.")
 DEMO_LOADERS: list[str] = [
     "bot.cli_cases:load_demo_units",
     "dashboard.demo:load_users",  # keep after the units loader
+    "scheduler.demo:load_demo",  # cadres and a plan; after the units loader
 ]
 
 
