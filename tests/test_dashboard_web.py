@@ -78,7 +78,7 @@ def test_unit_user_sees_only_their_street(app: Any, client: Any, seeded: Seeded)
             resp = client.open(url, method=method, data={"csrf_token": token, "unit_id": "1"})
             if rule.arguments - {"fmt"}:  # a specific case, photo, task or item elsewhere
                 assert resp.status_code in (403, 404), (method, url, resp.status_code)
-            elif rule.endpoint.startswith(("kb.", "outbox.")):
+            elif rule.endpoint.startswith(("kb.", "outbox.", "imports.")):
                 assert resp.status_code == 403, (method, url)
             else:
                 assert resp.status_code == 200, (method, url, resp.status_code)
@@ -227,3 +227,25 @@ def test_users_and_apikeys_commands(app: Any, runtime: Any, seeded: Seeded) -> N
     assert key.exit_code == 0 and len(key.output.strip()) >= 40
     client = app.test_client()
     assert sign_in(client, "jiedao", "long-enough-pw").status_code == 302
+
+
+def test_unit_import_checks_files_and_invitations(client: Any, runtime: Any,
+                                                  seeded: Seeded) -> None:
+    sign_in(client, *ADMIN)
+    token = csrf_token(client.get("/dashboard/units/").get_data(True))
+
+    def upload(name: str, data: bytes) -> str:
+        resp = client.post("/dashboard/units/import", data={
+            "csrf_token": token, "file": (io.BytesIO(data), name)},
+            content_type="multipart/form-data", follow_redirects=True)
+        return resp.get_data(True)
+
+    assert "请上传" in upload("units.exe", b"MZ")
+    assert "导入失败" in upload("units.xlsx", b"not a zip")
+    good = "code,name,kind,parent_code\nD01-S01-C09,新村社区,community,D01-S01\n"
+    assert "导入完成" in upload("units.csv", good.encode())
+    assert "新村社区" in client.get("/dashboard/units/").get_data(True)
+    invited = client.post("/dashboard/units/invite", data={
+        "csrf_token": token, "unit_code": "D01-S01-C09", "name": "<b>王</b>"},
+        follow_redirects=True).get_data(True)
+    assert re.search(r"邀请码：[A-Z0-9]{8}", invited) and "<b>王</b>" not in invited
