@@ -82,7 +82,7 @@ def _progress(state: dict[str, Any], settings: ComplaintSettings) -> str:
         text += "\n" + settings.menu()
     if len(lacking) == 1 and not state.get("type") and state.get("photos"):
         text += f"\n也可直接回复“提交”（类型记为“{settings.default_type}”）。"
-    return text + CANCEL_HINT
+    return text + ("\n" if "\n" in text else "") + CANCEL_HINT
 
 
 def step(ctx: Context, m: Incoming) -> str:
