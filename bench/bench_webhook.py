@@ -1,0 +1,226 @@
+"""Webhook throughput and latency under wrk, against the floor (bench/floor_app.py).
+
+Both apps run under gunicorn with the same workers on 127.0.0.1; wrk replays pre-signed
+deliveries with distinct MsgIds (fresh per run: the signature covers token, timestamp and
+nonce only, so they stay valid inside the timestamp tolerance). Database: PostgreSQL
+(BENCH_DATABASE_URL, default the local `test` database, in a throw-away schema) when it
+answers, else SQLite in a temporary directory.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import text  # noqa: E402
+
+from bench.serve import Gunicorn, schema_url  # noqa: E402
+from bot.cli import upgrade_database  # noqa: E402
+from bot.simulator import WeChatServer, message_xml, new_msg_id  # noqa: E402
+from models import make_engine  # noqa: E402
+
+TOKEN = "bench-token"
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+QUESTIONS = ["电池", "香蕉皮是什么垃圾", "塑料瓶属于什么垃圾", "旧衣服怎么扔", "外卖盒",
+             "过期药品", "大骨头", "奶茶杯", "玻璃瓶", "用过的纸巾", "dianchi", "花生壳"]
+LUA = """
+local reqs = {}
+local i = 0
+local counter = 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+function init(args)
+  local n, k = 0, tonumber(args[2])
+  for line in io.lines(args[1]) do
+    if n % k == id then
+      local path, body = line:match("^(.-)\\t(.*)$")
+      reqs[#reqs + 1] = wrk.format("POST", path, {["Content-Type"] = "text/xml"}, body)
+    end
+    n = n + 1
+  end
+end
+function request()
+  i = i % #reqs + 1
+  return reqs[i]
+end
+"""
+
+
+@dataclass
+class Figures:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def parse_wrk(out: str) -> Figures:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, sock.groups())) if sock else 0)
+    return Figures(rps, p50, p99, total, errors)
+
+
+def sorting_lines(server: WeChatServer, count: int, users: int) -> list[str]:
+    out = []
+    for n in range(count):
+        xml = message_xml(f"o_bench_{n % users}", "gh_bench", "text", int(time.time()),
+                          new_msg_id(), Content=QUESTIONS[n % len(QUESTIONS)])
+        out.append(_line(server, xml))
+    return out
+
+
+def complaint_lines(server: WeChatServer, count: int, users: int) -> list[str]:
+    """Each resident goes through the steps: start, place, problem type, description, cancel."""
+    lat, lng = 31.2393, 121.4673
+    steps = [("text", {"Content": "纠错"}),
+             ("location", {"Location_X": lat, "Location_Y": lng, "Scale": 16, "Label": "松风路"}),
+             ("text", {"Content": "1"}), ("text", {"Content": "描述：垃圾桶满溢"}),
+             ("text", {"Content": "取消"})]
+    out = []
+    for n in range(count):
+        kind, fields = steps[(n // users) % len(steps)]
+        xml = message_xml(f"o_cbench_{n % users}", "gh_bench", kind, int(time.time()),
+                          new_msg_id(), **fields)
+        out.append(_line(server, xml))
+    return out
+
+
+def _line(server: WeChatServer, xml: str) -> str:
+    d = server.deliver(xml)
+    query = "&".join(f"{k}={v}" for k, v in d.params.items())
+    return f"/wechat?{query}\t{d.body.decode('utf-8')}"
+
+
+def run_wrk(url: str, lines: list[str], work: Path, seconds: int, threads: int,
+            connections: int) -> Figures:
+    data, script = work / "requests.tsv", work / "replay.lua"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    script.write_text(LUA)
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+                          "--latency", "-s", str(script), url, "--", str(data), str(threads)],
+                         capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
+    return parse_wrk(out)
+
+
+def database(work: Path) -> tuple[str, str, object]:
+    """(url, label, cleanup): a fresh PostgreSQL schema when reachable, else SQLite."""
+    base = os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT)
+    try:
+        admin = make_engine(base, connect_args={"connect_timeout": 3})
+        schema = "wastebot_bench_" + secrets.token_hex(4)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach PostgreSQL means SQLite
+        print(f"  (PostgreSQL unavailable: {type(exc).__name__}; using SQLite)")
+        url = f"sqlite:///{work / 'bench.sqlite3'}"
+        upgrade_database(url)
+        return url, "SQLite (WAL)", lambda: None
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+    url = schema_url(base, schema)
+    upgrade_database(url)
+    return url, "PostgreSQL", drop
+
+
+def verdict(name: str, app: Figures, light: Figures, floor: Figures) -> str:
+    """Throughput from the saturated run; p99 from the light-load run."""
+    ratio = app.rps / floor.rps if floor.rps else 0.0
+    errors = app.errors + light.errors
+    ok = ratio >= 0.60 and light.p99_ms < 50 and errors == 0
+    return (f"VERDICT {name}: {'PASS' if ok else 'MISS'} - {ratio:.0%} of the floor's "
+            f"throughput (aim >= 60%), p99 {light.p99_ms:.1f} ms at light load "
+            f"({app.p99_ms:.1f} ms saturated; aim < 50 ms), {errors} errors")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--workers", type=int, default=4)
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=2, help="wrk threads")
+    ap.add_argument("--server-threads", type=int, default=4, help="gunicorn threads per worker")
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        print("wrk is not installed: run scripts/install-bench-tools.sh")
+        return 1
+    work = Path(tempfile.mkdtemp(prefix="wastebot-bench-"))
+    url, label, cleanup = database(work)
+    env = {"WECHAT_TOKEN": TOKEN, "SECRET_KEY": "bench", "DATABASE_URL": url,
+           "INSTANCE_DIR": str(work / "instance"), "WECHAT_APP_ID": "", "WECHAT_APP_SECRET": "",
+           "WECHAT_AES_KEY": "", "REDIS_URL": "", "CITY_PROFILE": "shanghai",
+           # The load generator is one IP and a few hundred users: lift the flood limits.
+           "WEBHOOK_RATE_PER_MIN": "100000000", "COMPLAINT_DAILY_LIMIT": "100000"}
+    server = WeChatServer(TOKEN)
+    expect = args.seconds * 3000  # more requests than any run will send: no MsgId repeats
+    print(f"webhook benchmark: gunicorn {args.workers} workers x {args.server_threads} thread(s), wrk -t{args.threads} "
+          f"-c{args.connections} -d{args.seconds}s, database {label}, {os.cpu_count()} CPUs")
+    results: dict[str, tuple[Figures, Figures]] = {}
+
+    def measure(url: str, make: object) -> tuple[Figures, Figures]:
+        """(saturated throughput run, light-load latency run with one connection a worker)."""
+        full = run_wrk(url, make(server, expect, 500), work, args.seconds,  # type: ignore[operator]
+                       args.threads, args.connections)
+        light = run_wrk(url, make(server, expect, 500), work, args.seconds,  # type: ignore[operator]
+                        args.threads, max(args.threads, args.workers))
+        return full, light
+
+    try:
+        with Gunicorn("bench.floor_app:create_app()", env, workers=args.workers,
+                      threads=args.server_threads, log_path=work / "floor.log") as floor:
+            run_wrk(floor.url, sorting_lines(server, 2000, 500), work, 2, args.threads,
+                    args.connections)  # warm-up
+            results["floor"] = measure(floor.url, sorting_lines)
+        with Gunicorn("wsgi:app", env, workers=args.workers, threads=args.server_threads,
+                      log_path=work / "app.log") as app:
+            run_wrk(app.url, sorting_lines(server, 3000, 500), work, 4, args.threads,
+                    args.connections)  # warm-up: every worker loads the knowledge base
+            results["sorting questions"] = measure(app.url, sorting_lines)
+            results["complaint steps"] = measure(app.url, complaint_lines)
+    finally:
+        cleanup()  # type: ignore[operator]
+    floor_fig = results["floor"][0]
+    print(f"{'run':<20}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}{'vs floor':>10}"
+          f"   light load: {'req/s':>6}{'p50 ms':>8}{'p99 ms':>8}")
+    for name, (fig, light) in results.items():
+        print(f"{name:<20}{fig.rps:>8.0f}{fig.p50_ms:>8.1f}{fig.p99_ms:>8.1f}"
+              f"{fig.errors + light.errors:>8}{fig.rps / floor_fig.rps:>10.0%}"
+              f"   {'':>12}{light.rps:>6.0f}{light.p50_ms:>8.1f}{light.p99_ms:>8.1f}")
+    for name in ("sorting questions", "complaint steps"):
+        print(verdict(name, *results[name], floor_fig))
+    if any(f.errors for pair in results.values() for f in pair):
+        print(f"errors: see the server logs in {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
