@@ -1,8 +1,6 @@
 """Cadres: import from CSV/XLSX (upsert), one-time invitation codes, binding WeChat accounts."""
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.people import Cadre, Invitation
+from models.tables import TableFormatError, read_rows
 from models.units import Unit
 
 COLUMNS = ("unit_code", "name", "role", "openid", "wecom_userid", "phone")
@@ -42,24 +41,10 @@ class CadreImportSummary:
 
 def read_cadre_rows(path: str | Path) -> list[dict[str, Any]]:
     """Rows of a .csv or .xlsx cadre file as dicts keyed by the header."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return [dict(r) for r in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8-sig")))]
-    if suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        wb = load_workbook(path, read_only=True, data_only=True)
-        try:
-            rows = list(wb.active.iter_rows(values_only=True)) if wb.active else []
-        finally:
-            wb.close()
-        if not rows:
-            return []
-        header = [str(h or "").strip() for h in rows[0]]
-        return [{h: v for h, v in zip(header, r) if h} for r in rows[1:]
-                if any(v is not None and str(v).strip() for v in r)]
-    raise CadreImportError(f"{path.name}: expected .csv or .xlsx")
+    try:
+        return read_rows(path)
+    except TableFormatError as exc:
+        raise CadreImportError(str(exc)) from exc
 
 
 def _text(value: Any) -> str:

@@ -1,8 +1,6 @@
 """Responsible units: import from CSV / XLSX / GeoJSON (upsert by code) and the router over them."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -13,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from domain.routing import Router, UnitArea, unit_area_from_fields
+from models.tables import read_rows
 from models.units import UNIT_KINDS, Unit
 
 COLUMNS = ("code", "name", "kind", "parent_code", "address_keywords", "lat", "lng", "radius_m")
@@ -35,28 +34,11 @@ def read_unit_rows(path: str | Path) -> list[dict[str, Any]]:
     """Rows from a .csv, .xlsx or .geojson/.json file, as flat dicts (geometry kept as GeoJSON)."""
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        text = path.read_text(encoding="utf-8-sig")
-        return [dict(r) for r in csv.DictReader(io.StringIO(text))]
-    if suffix == ".xlsx":
-        return _xlsx_rows(path)
+    if suffix in (".csv", ".xlsx", ".xlsm"):
+        return read_rows(path)
     if suffix in (".geojson", ".json"):
         return geojson_rows(json.loads(path.read_text(encoding="utf-8")))
     raise UnitImportError(f"{path.name}: expected .csv, .xlsx or .geojson")
-
-
-def _xlsx_rows(path: Path) -> list[dict[str, Any]]:
-    from openpyxl import load_workbook
-
-    wb = load_workbook(path, read_only=True, data_only=True)
-    try:
-        rows = list(wb.active.iter_rows(values_only=True)) if wb.active else []
-    finally:
-        wb.close()
-    if not rows:
-        return []
-    header = [str(h or "").strip() for h in rows[0]]
-    return [{h: v for h, v in zip(header, r) if h} for r in rows[1:] if any(v is not None for v in r)]
 
 
 def geojson_rows(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
