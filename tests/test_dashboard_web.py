@@ -78,7 +78,7 @@ def test_unit_user_sees_only_their_street(app: Any, client: Any, seeded: Seeded)
             resp = client.open(url, method=method, data={"csrf_token": token, "unit_id": "1"})
             if rule.arguments - {"fmt"}:  # a specific case, photo, task or item elsewhere
                 assert resp.status_code in (403, 404), (method, url, resp.status_code)
-            elif rule.endpoint.startswith(("kb.", "outbox.", "imports.")):
+            elif rule.endpoint.startswith(("kb.", "outbox.", "imports.", "plans.")):
                 assert resp.status_code == 403, (method, url)
             else:
                 assert resp.status_code == 200, (method, url, resp.status_code)
@@ -249,3 +249,44 @@ def test_unit_import_checks_files_and_invitations(client: Any, runtime: Any,
         "csrf_token": token, "unit_code": "D01-S01-C09", "name": "<b>王</b>"},
         follow_redirects=True).get_data(True)
     assert re.search(r"邀请码：[A-Z0-9]{8}", invited) and "<b>王</b>" not in invited
+
+
+def test_plan_upload_creates_tasks_and_lists_unknown_units(client: Any, runtime: Any,
+                                                           seeded: Seeded) -> None:
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from models import Task
+
+    fixture = Path(__file__).parent / "domain" / "fixtures" / "plan_000_excerpt.txt"
+    sign_in(client, *ADMIN)
+    token = csrf_token(client.get("/dashboard/tasks/").get_data(True))
+    resp = client.post("/dashboard/tasks/plans/upload", data={
+        "csrf_token": token, "issued": "2024-01-11", "title": "整改方案",
+        "file": (io.BytesIO(fixture.read_bytes()), "plan.txt")},
+        content_type="multipart/form-data", follow_redirects=True)
+    page = resp.get_data(True)
+    assert "已导入" in page and "未识别的单位" in page
+    with runtime.sessions.begin() as s:
+        assert s.scalar(select(func.count()).select_from(Task)) > 0
+        first = s.scalar(select(Task).where(Task.number == "1"))
+        assert first is not None and first.due_dates == ["2024-01-20"]
+
+
+def test_plan_upload_refuses_bad_files_and_unit_users(client: Any, seeded: Seeded) -> None:
+    sign_in(client, *ADMIN)
+    token = csrf_token(client.get("/dashboard/tasks/").get_data(True))
+    resp = client.post("/dashboard/tasks/plans/upload", data={
+        "csrf_token": token, "issued": "2024-01-11",
+        "file": (io.BytesIO(b"MZ\x90\x00"), "plan.exe")},
+        content_type="multipart/form-data", follow_redirects=True)
+    assert "请上传" in resp.get_data(True)
+    client.get("/dashboard/logout")
+    sign_in(client, *UNIT_USER)
+    token = csrf_token(client.get("/dashboard/tasks/").get_data(True))
+    resp = client.post("/dashboard/tasks/plans/upload", data={
+        "csrf_token": token, "issued": "2024-01-11",
+        "file": (io.BytesIO("1.问题\n完成时限：3月底前\n".encode()), "plan.txt")},
+        content_type="multipart/form-data")
+    assert resp.status_code == 403
