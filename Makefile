@@ -49,7 +49,9 @@ test-pg: install
 browser:
 	scripts/install-browser.sh
 
+# Benchmarks (loopback only; wrk from Debian): figures and verdicts, see docs/BENCHMARKS.md.
 bench: install
+	scripts/install-bench-tools.sh
 	$(PY) bench/run_all.py
 
 # Regenerate the single pre-release migration from the models.
