@@ -39,8 +39,15 @@ class AdvisoryLock:
 
     def release(self) -> None:
         if self._conn is not None:
-            self._conn.close()  # closing the session releases the lock
-            self._conn = None
+            # Unlock explicitly: close() only returns the connection to the pool, where the
+            # session (and a session-level lock with it) would live on.
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+                self._conn.commit()
+            finally:
+                self._conn.invalidate()
+                self._conn.close()
+                self._conn = None
 
 
 class FileSchedulerLock:

@@ -1,0 +1,48 @@
+"""The scheduler lock in one process: a second holder waits, a release hands it over."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models import make_engine
+from scheduler.lock import AdvisoryLock, FileSchedulerLock, make_lock, wait_for
+
+
+def test_file_lock_is_exclusive_and_released(tmp_path: Path) -> None:
+    a, b = FileSchedulerLock(tmp_path / "s.lock"), FileSchedulerLock(tmp_path / "s.lock")
+    assert a.try_acquire()
+    assert not b.try_acquire()
+    a.release()
+    assert b.try_acquire()
+    b.release()
+
+
+def test_advisory_lock_is_exclusive_and_released(database_url: str) -> None:
+    engine = make_engine(database_url)
+    if engine.dialect.name != "postgresql":
+        pytest.skip("advisory locks need PostgreSQL (TEST_DATABASE_URL)")
+    a, b = AdvisoryLock(engine, key=4242), AdvisoryLock(engine, key=4242)
+    try:
+        assert a.try_acquire()
+        assert not b.try_acquire()
+        a.release()  # the pooled connection must not keep the lock alive
+        assert b.try_acquire()
+    finally:
+        a.release()
+        b.release()
+        engine.dispose()
+
+
+def test_make_lock_picks_by_backend_and_wait_gives_up(database_url: str, tmp_path: Path) -> None:
+    import time
+
+    engine = make_engine(database_url)
+    first, second = make_lock(engine, str(tmp_path)), make_lock(engine, str(tmp_path))
+    try:
+        assert first.try_acquire()
+        assert not wait_for(second, poll_s=0.05, deadline=time.monotonic() + 0.2)
+    finally:
+        first.release()
+        second.release()
+        engine.dispose()
