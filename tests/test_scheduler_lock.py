@@ -19,10 +19,11 @@ def test_file_lock_is_exclusive_and_released(tmp_path: Path) -> None:
 
 
 def test_advisory_lock_is_exclusive_and_released(database_url: str) -> None:
-    engine = make_engine(database_url)
+    engine, other = make_engine(database_url), make_engine(database_url)
     if engine.dialect.name != "postgresql":
         pytest.skip("advisory locks need PostgreSQL (TEST_DATABASE_URL)")
-    a, b = AdvisoryLock(engine, key=4242), AdvisoryLock(engine, key=4242)
+    # Two engines, as two processes would have: separate pools, separate sessions.
+    a, b = AdvisoryLock(engine, key=4242), AdvisoryLock(other, key=4242)
     try:
         assert a.try_acquire()
         assert not b.try_acquire()
@@ -32,6 +33,7 @@ def test_advisory_lock_is_exclusive_and_released(database_url: str) -> None:
         a.release()
         b.release()
         engine.dispose()
+        other.dispose()
 
 
 def test_make_lock_picks_by_backend_and_wait_gives_up(database_url: str, tmp_path: Path) -> None:
