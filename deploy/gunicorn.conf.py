@@ -1,0 +1,31 @@
+"""gunicorn settings for the web process: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Several such processes on several hosts sit behind the load balancer; they share nothing
+but PostgreSQL (and Redis when REDIS_URL is set). The scheduler is a separate process.
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Each worker loads the knowledge base once (~tens of MB): 2 x cores is a good start.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2))
+# Threads overlap database round trips; handlers hold no process state.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# WeChat gives up after 5 s and retries; a request still running at 30 s is stuck.
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then (jitter so they do not all restart together).
+max_requests = 20000
+max_requests_jitter = 2000
+# Headers and request lines are small on this service; bodies are capped by the app
+# (MAX_BODY_BYTES) and by the reverse proxy (client_max_body_size).
+limit_request_line = 8190
+limit_request_fields = 50
+# The query string carries only signature/timestamp/nonce; no secrets reach the access log.
+accesslog = "-"
+errorlog = "-"
+loglevel = "info"
+# Trust X-Forwarded-* only from the local reverse proxy.
+forwarded_allow_ips = "127.0.0.1"
