@@ -23,6 +23,7 @@ from bot.simulator import WeChatServer, message_xml, new_msg_id
 from domain.images import safe_media_name
 from models import Base, Case, InboundMessage, KbMiss
 from tests.test_complaint_flow import SONGFENG, district, jpeg  # noqa: F401 (fixture)
+from tests.test_dashboard_helpers import ADMIN, seed, sign_in
 
 SQL_INJECTIONS = [
     "'; DROP TABLE kb_misses; --",
@@ -286,3 +287,56 @@ def test_image_bombs_and_non_images_through_the_complaint_flow(
         assert photos[0].path is None
     stored = [p for p in Path(config.media_dir).rglob("*") if p.is_file()]
     assert len(stored) == 2 and all(p.read_bytes()[:2] == b"\xff\xd8" for p in stored)
+
+
+def _tables_intact(runtime: Any) -> None:
+    with runtime.sessions.begin() as s:
+        tables = set(inspect(s.connection()).get_table_names())
+    assert {t.name for t in Base.metadata.sorted_tables} <= tables
+
+
+@pytest.mark.parametrize("attack", SQL_INJECTIONS + ["<script>alert(1)</script>"])
+def test_injection_through_every_dashboard_and_api_search(attack: str, app: Any, client: Any,
+                                                          runtime: Any) -> None:
+    """Case search, KB search and Open311's filters take hostile text as plain data."""
+    seeded = seed(runtime)
+    sign_in(client, *ADMIN)
+    for url in ("/dashboard/cases/", "/dashboard/kb/"):
+        resp = client.get(url, query_string={"q": attack})
+        assert resp.status_code == 200, url
+        assert "<script>alert(1)</script>" not in resp.get_data(True)  # reflected, escaped
+    key = app.test_cli_runner().invoke(args=["apikeys", "create", "sec-test"]).output.strip()
+    for param in ("service_request_id", "service_code", "status", "start_date"):
+        resp = client.get("/open311/v2/requests.json",
+                          query_string={"api_key": key, param: attack})
+        assert resp.status_code in (200, 400), (param, resp.status_code)
+        if resp.status_code == 200:
+            assert resp.get_json() == []
+    _tables_intact(runtime)
+    listing = client.get("/dashboard/cases/").get_data(True)
+    assert seeded.own_number in listing and seeded.other_number in listing
+
+
+def test_resident_strings_are_escaped_on_every_page_that_shows_them(
+        client: Any, runtime: Any, make_user: Any) -> None:
+    """A complaint's place label and description typed in WeChat, then read by staff."""
+    seed(runtime)
+    payload = "<img src=x onerror=alert(1)>"
+    resident = make_user("o_xss")
+    resident.say("纠错")
+    resident.image(jpeg())
+    resident.location(*SONGFENG, label="松风路" + payload)
+    resident.say("1")
+    resident.say("描述：" + payload + "\"'><svg onload=alert(2)>")
+    assert "JC" in (resident.say("提交") or "")
+    with runtime.sessions.begin() as s:
+        case = s.scalars(select(Case).where(Case.reporter_openid == "o_xss")).one()
+        case_id = case.id
+    sign_in(client, *ADMIN)
+    seen = 0
+    for url in (f"/dashboard/cases/{case_id}", "/dashboard/cases/", "/dashboard/",
+                "/dashboard/outbox/", "/dashboard/cases/?q=松风路"):
+        html = client.get(url).get_data(True)
+        assert "<img src=x" not in html and "<svg onload" not in html, url
+        seen += "&lt;img src=x" in html
+    assert seen  # the resident's text really is shown, escaped
