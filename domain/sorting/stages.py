@@ -25,6 +25,9 @@ _RISKY = re.compile(r"[脏污油湿沾染泡粘带装]")
 _MATERIALS = (("不锈钢", "金属制品"), ("金属", "金属制品"), ("铝合金", "金属制品"), ("铁", "金属制品"), ("铝", "金属制品"),
               ("铜", "金属制品"), ("陶瓷", "陶瓷制品"), ("瓷", "陶瓷制品"), ("玻璃", "玻璃制品"))
 
+# Names ending in a substance ("玻璃水", "玻璃胶", "瓷砖清洁剂") are not objects of that material.
+_SUBSTANCE_TAIL = re.compile(r"[水液剂胶油膏粉霜乳漆蜡泥]$")
+
 # Heads naming a material: when the material's own category disagrees with the object's, ask back.
 _MATERIAL_WORDS = frozenset("塑料 玻璃 金属 不锈钢 铁 铝 铜 陶瓷 瓷 木 木头 木质 竹 竹子 纸 纸质 布 布艺 橡胶 硅胶 泡沫 皮 皮革".split())
 
@@ -102,6 +105,8 @@ def compound(index: Index, k: str, category_of: CategoryOf) -> Resolution | None
 
 def material(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
     """An unknown object named by a deciding material ("不锈钢勺子" → 金属制品)."""
+    if _SUBSTANCE_TAIL.search(k):
+        return None
     for prefix, name in _MATERIALS:
         if k.startswith(prefix) and len(k) > len(prefix) and name in index.items:
             return Resolution("item", (name,), confidence=0.85, matched_by="material", inferred=True, via=prefix)
@@ -123,9 +128,12 @@ def pinyin(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
         return None
     # A typo keeps most characters: "点池" → 电池 shares 池; "砂锅" and "沙果" share none.
     close = tuple(n for n in names if any(_same_chars(k, s) * 2 >= len(k) for s in index.spellings(n)))
-    if close:
+    # Two-character words sounding alike are different words more often than typos
+    # ("鱼竿" / "鱼肝", "麻将" / "麻酱"): ask back instead of answering.
+    if close and len(k) >= 3:
         return _pick(index, close, category_of, 0.88, "homophone")
-    return Resolution("ambiguous", tuple(n.lstrip("\x00") for n in names), confidence=0.6, matched_by="homophone")
+    return Resolution("ambiguous", tuple(n.lstrip("\x00") for n in close or names), confidence=0.6,
+                      matched_by="homophone")
 
 
 def _same_chars(a: str, b: str) -> int:
