@@ -33,7 +33,8 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 settings.register_profile("repeatable", derandomize=True, deadline=None)
 settings.register_profile("explore", deadline=None, max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
-PG_SCHEMA = "wastebot_test"
+# One schema per test run, so two runs on the same database never trip over each other.
+PG_SCHEMA = f"wastebot_test_{os.getpid()}"
 
 
 def pg_url() -> str:
@@ -59,19 +60,22 @@ class FrozenClock:
 
 
 @pytest.fixture(scope="session")
-def db_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+def db_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Migrate once per session: a template SQLite file, or a fresh PostgreSQL schema."""
     if PG_URL:
         admin = make_engine(PG_URL)
         with admin.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
             conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
-        admin.dispose()
         upgrade_database(pg_url())
-        return pg_url()
+        yield pg_url()
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+        admin.dispose()
+        return
     path = tmp_path_factory.mktemp("db") / "template.sqlite3"
     upgrade_database(f"sqlite:///{path}")
-    return str(path)
+    yield str(path)
 
 
 @pytest.fixture
