@@ -79,7 +79,10 @@ def test_replay_inside_the_window_is_handled_once(client: Any, wechat: WeChatSer
     first = _post(client, d.params, d.body)
     for _ in range(5):
         again = _post(client, d.params, d.body)
-        assert again.status_code == 200 and again.data == first.data
+        assert again.status_code == 200
+        # Same answer (CreateTime may tick over between the two renders).
+        assert (wechat.read_reply(again.data, d.params)["Content"]  # type: ignore[index]
+                == wechat.read_reply(first.data, d.params)["Content"])  # type: ignore[index]
     with runtime.sessions.begin() as s:
         assert s.scalar(select(func.count()).select_from(InboundMessage)) == 1
 
