@@ -20,6 +20,8 @@ from models.cases import (CLOSED, DISPATCHED, DUPLICATE, EXTENDED, IN_PROGRESS, 
                           ExtensionRequest)
 from models.notify import notify_cadre, notify_resident, notify_unit_robot
 from models.people import Cadre
+from models.reminder_policy import load_policy, policy_path
+from models.reminder_schedule import NONE, RUNNING, schedule_reminders
 from models.units import Unit
 from models.units_service import triage_unit
 
@@ -64,6 +66,8 @@ def record(session: Session, case: Case, to_status: str | None, *, action: str, 
                       unit_id=unit_id if unit_id is not None else case.unit_id, note=note)
     if to_status is not None:
         case.status = to_status
+        if to_status not in RUNNING:  # the unit's clock stops: nothing for the scan
+            case.next_reminder_at, case.reminder_stage = None, NONE
     case.updated_at = now
     session.add(event)
     session.flush()
@@ -118,6 +122,12 @@ def tell_unit(session: Session, config: Config, case: Case, unit: Unit | None,
     return sent
 
 
+def reschedule(config: Config, case: Case, restart: bool = False) -> None:
+    """Store when the reminder scan next looks at `case` (after its clock or status moved)."""
+    policy = load_policy(policy_path(config.DATA_DIR)).case
+    schedule_reminders(case, work_calendar(config), policy, restart=restart)
+
+
 def _fresh_deadline(config: Config, case: Case, now: datetime) -> datetime:
     settings = load_complaint_settings(config)
     ptype = settings.type_named(case.problem_type) or settings.type_named(settings.default_type)
@@ -138,6 +148,7 @@ def dispatch_case(session: Session, config: Config, case: Case, unit: Unit, acto
         case.deadline_at = _fresh_deadline(config, case, now)
     event = record(session, case, DISPATCHED, action="reroute" if rerouted else "dispatch",
                    actor=actor, now=now, note=note, unit_id=unit.id)
+    reschedule(config, case, restart=True)
     tell_unit(session, config, case, unit, event, "新派单" if not rerouted else "改派案件", now)
     if actor.kind != "system":
         tell_reporter(session, config, case, event,
@@ -157,7 +168,9 @@ def accept_case(session: Session, config: Config, case: Case, actor: Actor, now:
     """接单: 已派单 → 处置中."""
     _require(case, (DISPATCHED,), "接单")
     case.accepted_at = now
-    return record(session, case, IN_PROGRESS, action="accept", actor=actor, now=now, note=note)
+    event = record(session, case, IN_PROGRESS, action="accept", actor=actor, now=now, note=note)
+    reschedule(config, case)
+    return event
 
 
 def return_case(session: Session, config: Config, case: Case, actor: Actor, now: datetime,
@@ -199,6 +212,7 @@ def verify_and_close(session: Session, config: Config, case: Case, actor: Actor,
         case.rework_count += 1
         event = record(session, case, IN_PROGRESS, action="verify_failed", actor=actor, now=now,
                        note=note)
+        reschedule(config, case, restart=True)
         tell_unit(session, config, case, case.unit, event, "核查未通过，请返工", now)
         return event
     case.closed_at = now
@@ -258,6 +272,7 @@ def decide_extension(session: Session, config: Config, request: ExtensionRequest
     case.deadline_at = work_calendar(config).add_working_days(base, request.days)
     event = record(session, case, EXTENDED, action="extend", actor=actor, now=now,
                    note=note or f"延期{request.days}个工作日")
+    reschedule(config, case, restart=True)
     tell_reporter(session, config, case, event,
                   f"您反映的问题（{case.number}）办理时限延至{local_text(case.deadline_at)}。",
                   "投诉办理延期", now)
@@ -294,6 +309,7 @@ def record_survey(session: Session, config: Config, case: Case, now: datetime,
     case.dispatched_at, case.accepted_at = now, None
     event = record(session, case, DISPATCHED, action="rework", actor=RESIDENT, now=now,
                    note="投诉人反馈未解决，返工")
+    reschedule(config, case, restart=True)
     tell_unit(session, config, case, case.unit, event, "返工：投诉人反馈未解决", now)
     return event
 

@@ -52,12 +52,18 @@ class Case(Base):
     fixed: Mapped[bool | None] = mapped_column(Boolean)
     satisfaction: Mapped[int | None] = mapped_column(Integer)
     reject_reason: Mapped[str | None] = mapped_column(Text)
+    # When the reminder scan next has to look at this case (None: its clock is not running),
+    # and the last reminder stage reached: none | yellow | red | parent | office.
+    # Kept by models/reminder_schedule.py; the scan picks cases by (status, next_reminder_at).
+    next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_stage: Mapped[str] = mapped_column(String(8), default="none")
 
     unit = relationship("Unit")
     photos = relationship("CasePhoto", back_populates="case", order_by="CasePhoto.id")
     events = relationship("CaseEvent", back_populates="case", order_by="CaseEvent.id")
 
-    __table_args__ = (Index("ix_cases_open_deadline", "status", "deadline_at"),)
+    __table_args__ = (Index("ix_cases_open_deadline", "status", "deadline_at"),
+                      Index("ix_cases_reminder_due", "status", "next_reminder_at"))
 
     @property
     def is_open(self) -> bool:

@@ -1,27 +1,30 @@
 """The reminder scan: what is due by `now` and not yet sent, for cases, units and tasks.
 
-A scan looks at open work only (indexed on status/deadline), derives every reminder that is
-due by now, and writes those whose idempotency key is new. So a scan run late catches up, a
-scan run twice sends nothing new, and a crash before commit leaves nothing half-sent.
+Cases are picked by their stored next reminder moment (`Case.next_reminder_at`, indexed with
+the status; see models/reminder_schedule.py), so a scan reads only the cases with something
+due, not every open case. For each it derives the reminders due by now, writes those whose
+idempotency key is new, and moves the case on to its next stage in the same transaction. So
+a scan run late catches up, a scan run twice sends nothing new, and a crash before commit
+leaves nothing half-sent.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from config import TZ, Config
 from domain.workcal import WorkCalendar
 from models.case_settings import work_calendar
-from models.cases import DISPATCHED, EXTENDED, IN_PROGRESS, Case
+from models.cases import Case
+from models.reminder_policy import Policy, load_policy, policy_path
+from models.reminder_schedule import RUNNING, advance
 from models.units import Unit
 from scheduler.notices import Notice, Planned, write_notices
-from scheduler.policy import Policy, load_policy, policy_path
 
-# Statuses in which the responsible unit's clock is running (not 待受理/退回: the office has it).
-RUNNING = (DISPATCHED, IN_PROGRESS, EXTENDED)
+BATCH = 500  # cases read per query
 
 
 @dataclass(frozen=True)
@@ -57,17 +60,40 @@ def main_leader_unit(session: Session) -> Unit | None:
     return session.scalar(select(Unit).where(Unit.kind == "district").order_by(Unit.id))
 
 
-def case_notices(session: Session, setup: ScanSetup, now: datetime) -> list[Notice]:
-    """Yellow, red and escalation notices for open cases whose clock is running.
+def due_cases(session: Session, now: datetime, after: tuple[datetime, int] | None = None,
+              limit: int = BATCH) -> list[Case]:
+    """Running cases whose next reminder is due by `now`, oldest first, after a (time, id)."""
+    query = select(Case).where(Case.status.in_(RUNNING), Case.next_reminder_at <= now)
+    if after is not None:
+        query = query.where(or_(Case.next_reminder_at > after[0],
+                                and_(Case.next_reminder_at == after[0], Case.id > after[1])))
+    return list(session.scalars(query.options(selectinload(Case.unit))
+                                .order_by(Case.next_reminder_at, Case.id).limit(limit)))
 
-    The new-case notice is not here: models/case_service.dispatch_case writes it in the
-    same transaction as the dispatch, so it goes out at once.
+
+def case_notices(session: Session, setup: ScanSetup, now: datetime,
+                 dry_run: bool = False) -> list[Notice]:
+    """Yellow, red and escalation notices for the running cases with a reminder due.
+
+    Each case is moved on to its next stage (not in a dry run). The new-case notice is not
+    here: models/case_service.dispatch_case writes it in the same transaction as the dispatch,
+    so it goes out at once.
     """
     office = office_unit(session)
-    running = session.scalars(select(Case).where(
-        Case.status.in_(RUNNING), Case.deadline_at.is_not(None), Case.unit_id.is_not(None)
-    ).order_by(Case.deadline_at))
-    return [n for case in running for n in _deadline_notices(case, setup, now, office)]
+    out: list[Notice] = []
+    after: tuple[datetime, int] | None = None
+    while batch := due_cases(session, now, after):
+        for case in batch:
+            if case.deadline_at is not None and case.unit_id is not None:
+                out += _deadline_notices(case, setup, now, office)
+        last = batch[-1]
+        assert last.next_reminder_at is not None
+        after = (last.next_reminder_at, last.id)
+        if not dry_run:
+            for case in batch:
+                advance(case, setup.calendar, setup.policy.case, now)
+            session.flush()
+    return out
 
 
 def _deadline_notices(case: Case, setup: ScanSetup, now: datetime,
@@ -111,7 +137,7 @@ def scan(session: Session, config: Config, now: datetime, *, dry_run: bool = Fal
     from scheduler import digest, task_reminders
 
     setup = setup or load_setup(config)
-    notices = case_notices(session, setup, now)
+    notices = case_notices(session, setup, now, dry_run=dry_run)
     notices += digest.digest_notices(session, setup, now)
     notices += digest.ranking_notices(session, setup, now, dry_run=dry_run)
     notices += task_reminders.task_notices(session, setup, now)

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from config import TZ
 from domain.deadlines import occurrences
+from models.reminder_policy import TaskPolicy
 from models.tasks import Task, TaskReport
 from models.task_service import task_spec
 from scheduler.notices import Notice
-from scheduler.policy import TaskPolicy
 
 if TYPE_CHECKING:
     from scheduler.reminders import ScanSetup

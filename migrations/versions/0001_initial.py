@@ -180,6 +180,8 @@ def upgrade() -> None:
     sa.Column('fixed', sa.Boolean(), nullable=True),
     sa.Column('satisfaction', sa.Integer(), nullable=True),
     sa.Column('reject_reason', sa.Text(), nullable=True),
+    sa.Column('next_reminder_at', models.base.UTCDateTime(), nullable=True),
+    sa.Column('reminder_stage', sa.String(length=8), nullable=False),
     sa.ForeignKeyConstraint(['duplicate_of_id'], ['cases.id'], name=op.f('fk_cases_duplicate_of_id_cases')),
     sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_cases_unit_id_units')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
@@ -189,6 +191,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_deadline_at'), ['deadline_at'], unique=False)
         batch_op.create_index('ix_cases_open_deadline', ['status', 'deadline_at'], unique=False)
+        batch_op.create_index('ix_cases_reminder_due', ['status', 'next_reminder_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_reporter_openid'), ['reporter_openid'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_unit_id'), ['unit_id'], unique=False)
@@ -399,6 +402,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cases_unit_id'))
         batch_op.drop_index(batch_op.f('ix_cases_status'))
         batch_op.drop_index(batch_op.f('ix_cases_reporter_openid'))
+        batch_op.drop_index('ix_cases_reminder_due')
         batch_op.drop_index('ix_cases_open_deadline')
         batch_op.drop_index(batch_op.f('ix_cases_deadline_at'))
         batch_op.drop_index(batch_op.f('ix_cases_created_at'))
