@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 MAX_DOWNLOAD_BYTES = 10_000_000
 LEASE = timedelta(minutes=2)
+STORAGE_RETRY = timedelta(minutes=5)
+MEDIA_LIFETIME = timedelta(days=3)  # WeChat deletes uploaded media after three days
 
 
 class DownloadFailed(Exception):
@@ -82,6 +84,8 @@ def fetch_one(runtime: "Runtime", photo_id: int) -> int:
         return _fail(runtime, photo_id, f"{exc.reason_code}: {exc.message_zh}", retryable=False)
     except DownloadFailed as exc:
         return _fail(runtime, photo_id, str(exc), exc.retryable)
+    except OSError as exc:  # full disk, permissions: our fault, so it costs no attempt
+        return _defer(runtime, photo_id, f"storage: {exc}")
     with runtime.sessions.begin() as session:
         photo = session.get(CasePhoto, photo_id)
         assert photo is not None
@@ -118,6 +122,19 @@ def store(media_dir: Path, number: str, index: int, full: bytes, thumb: bytes) -
         os.replace(tmp, target)
         out.append(str(target.relative_to(media_dir)))
     return out[0], out[1]
+
+
+def _defer(runtime: "Runtime", photo_id: int, error: str) -> int:
+    """Try again soon without spending an attempt, until WeChat has deleted the media."""
+    now = runtime.clock()
+    with runtime.sessions.begin() as session:
+        photo = session.get(CasePhoto, photo_id)
+        assert photo is not None
+        expired = now - photo.created_at > MEDIA_LIFETIME
+        photo.last_error = error[:500]
+        photo.next_attempt_at = now + STORAGE_RETRY
+    log.error("photo %s: cannot store: %s", photo_id, error)
+    return _fail(runtime, photo_id, error, retryable=False) if expired else 0
 
 
 def _fail(runtime: "Runtime", photo_id: int, error: str, retryable: bool) -> int:

@@ -264,15 +264,47 @@ def test_full_disk_for_media_keeps_the_case_and_retries_the_photo(
     user.say("1")
     reply = user.say("提交")
     assert reply is not None and "JC" in reply  # the resident is answered as usual
-    runtime.drain()  # the kicked download hits the full disk (logged, not raised)
+    runtime.drain()
+    assert fetch_pending(runtime) == 0  # the sweep hits the full disk: logged, not raised
     with runtime.sessions.begin() as s:
         [case] = s.scalars(select(Case)).all()
-        assert [p.status for p in case.photos] == ["pending"]
+        [photo] = case.photos
+        # Still pending, the reason visible, and no attempt spent on our own disk's fault.
+        assert photo.status == "pending" and photo.attempts == 0
+        assert photo.last_error is not None and "storage" in photo.last_error
     assert not [p for p in media_dir.rglob("*") if p.is_file()]
     monkeypatch.undo()  # space freed
-    clock.advance(minutes=10)  # past the claim's lease: the next sweep takes it again
+    clock.advance(minutes=10)  # past the retry time: the next sweep takes it again
     assert fetch_pending(runtime) == 1
     with runtime.sessions.begin() as s:
         [case] = s.scalars(select(Case)).all()
         [photo] = case.photos
         assert photo.status == "stored" and (media_dir / str(photo.path)).is_file()
+
+
+def test_photo_still_unstorable_when_wechat_forgets_it_fails_visibly(
+        user: Any, runtime: Any, district: None, config: Any, clock: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    media_dir = Path(config.media_dir)
+    real_write = Path.write_bytes
+
+    def disk_full(self: Path, data: Any) -> int:
+        if media_dir in self.parents:
+            raise OSError(errno.ENOSPC, "No space left on device", str(self))
+        return real_write(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    for text in ("纠错", None, "1", "提交"):
+        if text is None:
+            user.image(jpeg())
+            user.location(*SONGFENG, label="松风路88弄")
+        else:
+            user.say(text)
+    runtime.drain()
+    clock.advance(days=3, minutes=10)  # WeChat has deleted the media by now
+    fetch_pending(runtime)
+    with runtime.sessions.begin() as s:
+        [case] = s.scalars(select(Case)).all()
+        [photo] = case.photos
+        assert photo.status == "failed"
+        assert any(e.action == "photo_failed" for e in case.events)
