@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from handlers import basic, quiz, sorting
-from handlers import complaint, my_cases
-from handlers import cadre
-from handlers.predicates import click_prefix, event, in_flow, msg_type, text_is, textual
-from handlers.predicates import click, text_matches
+from handlers import basic, cadre, complaint, my_cases, quiz, sorting
+from handlers.predicates import (click, click_prefix, event, in_flow, msg_type, text_is,
+                                 text_matches, textual)
 from handlers.types import Handler, Predicate
 
 
