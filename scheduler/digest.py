@@ -64,19 +64,19 @@ def compute_ranking(session: Session, setup: "ScanSetup", month: str, start: dat
     if existing:
         return existing
     p = setup.policy.ranking
-    cases = session.scalars(select(Case).join(Unit, Unit.id == Case.unit_id).where(
-        Case.created_at >= start, Case.created_at < end, Unit.kind.in_(p.kinds)))
-    stats: dict[int, list[int]] = {}  # unit → [volume, judged, on_time, reworked]
-    for c in cases:
-        s = stats.setdefault(int(c.unit_id or 0), [0, 0, 0, 0])
-        s[0] += 1
-        s[3] += c.rework_count > 0
-        if c.deadline_at is None:
-            continue
-        done_at = c.rectified_at or c.closed_at
-        if done_at is not None or c.deadline_at < end:
-            s[1] += 1
-            s[2] += done_at is not None and done_at <= c.deadline_at
+    # Judged: a case with a deadline that was done, or whose deadline fell inside the month.
+    done_at = func.coalesce(Case.rectified_at, Case.closed_at)
+    judged = Case.deadline_at.is_not(None) & (done_at.is_not(None) | (Case.deadline_at < end))
+    on_time = Case.deadline_at.is_not(None) & done_at.is_not(None) & (done_at <= Case.deadline_at)
+    rows = session.execute(
+        select(Case.unit_id, func.count(), func.sum(sql_case((judged, 1), else_=0)),
+               func.sum(sql_case((on_time, 1), else_=0)),
+               func.sum(sql_case((Case.rework_count > 0, 1), else_=0)))
+        .join(Unit, Unit.id == Case.unit_id)
+        .where(Case.created_at >= start, Case.created_at < end, Unit.kind.in_(p.kinds))
+        .group_by(Case.unit_id)).all()
+    # unit → [volume, judged, on_time, reworked]
+    stats = {int(u): [int(v), int(j or 0), int(o or 0), int(r or 0)] for u, v, j, o, r in rows}
     scored = sorted(stats.items(), key=lambda kv: (
         -(kv[1][2] / kv[1][1] if kv[1][1] else 1.0), kv[1][3] / kv[1][0], -kv[1][0], kv[0]))
     bottom = set(u for u, _ in scored[-p.bottom:]) if len(scored) > p.bottom else set()

@@ -71,8 +71,8 @@ def due_cases(session: Session, now: datetime, after: tuple[datetime, int] | Non
                                 .order_by(Case.next_reminder_at, Case.id).limit(limit)))
 
 
-def case_notices(session: Session, setup: ScanSetup, now: datetime,
-                 dry_run: bool = False) -> list[Notice]:
+def case_notices(session: Session, setup: ScanSetup, now: datetime, dry_run: bool = False,
+                 batch_size: int = BATCH) -> list[Notice]:
     """Yellow, red and escalation notices for the running cases with a reminder due.
 
     Each case is moved on to its next stage (not in a dry run). The new-case notice is not
@@ -82,7 +82,7 @@ def case_notices(session: Session, setup: ScanSetup, now: datetime,
     office = office_unit(session)
     out: list[Notice] = []
     after: tuple[datetime, int] | None = None
-    while batch := due_cases(session, now, after):
+    while batch := due_cases(session, now, after, batch_size):
         for case in batch:
             if case.deadline_at is not None and case.unit_id is not None:
                 out += _deadline_notices(case, setup, now, office)
