@@ -2,7 +2,10 @@
 
 Two size points with the same number of reminders due (overdue cases) and ten times as many
 open cases in the second: a scan that grows with reminders due takes about the same time at
-both; one that walks every open case takes about ten times as long. Database: PostgreSQL
+both; one that walks every open case takes about ten times as long. A third, traced scan a
+day later finds the same cases at their next stage (peak memory of a scan with work to do).
+Cases are bulk-inserted with the reminder schedule the case service would store for them
+(models/reminder_schedule.schedule_reminders, computed once per kind of case). Database: PostgreSQL
 (BENCH_DATABASE_URL, default the local `test` database, in a throw-away schema) when it
 answers, else SQLite in a temporary directory.
 """
@@ -28,10 +31,13 @@ from bench.bench_webhook import PG_DEFAULT  # noqa: E402
 from bot.cli import upgrade_database  # noqa: E402
 from config import TZ, Config  # noqa: E402
 from models import Case, OutboxMessage, Unit, make_engine, make_session_factory  # noqa: E402
+from models.case_settings import work_calendar  # noqa: E402
 from models.cases import DISPATCHED  # noqa: E402
-from scheduler.reminders import load_setup, scan  # noqa: E402
+from models.reminder_schedule import schedule_reminders  # noqa: E402
+from scheduler.reminders import ScanSetup, load_setup, scan  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)  # a Monday
+NEXT_DAY = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)  # the overdue cases' parent escalation
 UNITS = 1000
 
 
@@ -60,7 +66,15 @@ def fresh_database(work: Path, label: str) -> tuple[str, Callable[[], None]]:
     return url, drop
 
 
-def populate(sessions: Any, open_cases: int, due: int) -> None:
+def schedule_of(setup: ScanSetup, dispatched: datetime, deadline: datetime) -> dict[str, Any]:
+    """What the case service stores for such a case (same function, once per kind of case)."""
+    case = Case(status=DISPATCHED, unit_id=1, created_at=dispatched, dispatched_at=dispatched,
+                deadline_at=deadline)
+    schedule_reminders(case, setup.calendar, setup.policy.case, restart=True)
+    return {"next_reminder_at": case.next_reminder_at, "reminder_stage": case.reminder_stage}
+
+
+def populate(sessions: Any, setup: ScanSetup, open_cases: int, due: int) -> None:
     """A district, 10 streets, 1,000 units with robots; `due` overdue cases, the rest fresh."""
     with sessions.begin() as s:
         s.execute(insert(Unit), [{"code": "D", "name": "示范区", "kind": "district",
@@ -75,6 +89,9 @@ def populate(sessions: Any, open_cases: int, due: int) -> None:
                                   "wecom_robot_key": f"key{i}"} for i in range(UNITS)])
         units = list(s.scalars(select(Unit.id).where(Unit.kind == "property")))
     batch = 5000
+    kinds = {overdue: schedule_of(setup, *times) for overdue, times in (
+        (True, (NOW - timedelta(days=10), NOW - timedelta(days=1))),
+        (False, (NOW - timedelta(hours=1), NOW + timedelta(days=30))))}
     for start in range(0, open_cases, batch):
         rows = []
         for n in range(start, min(open_cases, start + batch)):
@@ -85,7 +102,7 @@ def populate(sessions: Any, open_cases: int, due: int) -> None:
                          "description": "", "source": "wechat", "unit_id": units[n % UNITS],
                          "route_reason": "area", "address": "", "created_at": dispatched,
                          "updated_at": dispatched, "dispatched_at": dispatched,
-                         "deadline_at": deadline, "rework_count": 0})
+                         "deadline_at": deadline, "rework_count": 0, **kinds[overdue]})
         with sessions.begin() as s:
             s.execute(insert(Case), rows)
 
@@ -97,13 +114,13 @@ def measure(open_cases: int, due: int, work: Path) -> dict[str, float]:
     config = Config.from_mapping({"WECHAT_TOKEN": "b", "SECRET_KEY": "b", "DATABASE_URL": url,
                                   "INSTANCE_DIR": str(work / "instance")})
     try:
+        setup = load_setup(config)
         t = time.perf_counter()
-        populate(sessions, open_cases, due)
+        populate(sessions, setup, open_cases, due)
         load_s = time.perf_counter() - t
         if url.startswith("postgresql"):
             with engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
-        setup = load_setup(config)
         t = time.perf_counter()
         with sessions.begin() as s:
             planned = scan(s, config, NOW, setup=setup)
@@ -115,11 +132,20 @@ def measure(open_cases: int, due: int, work: Path) -> dict[str, float]:
         rescan_s = time.perf_counter() - t
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+        # A day later the same cases reach their next stage: a traced scan with work to do.
+        tracemalloc.start()
+        t = time.perf_counter()
+        with sessions.begin() as s:
+            next_day = scan(s, config, NEXT_DAY, setup=setup)
+        next_s = time.perf_counter() - t
+        _, next_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
         with sessions.begin() as s:
             outbox = s.scalar(select(func.count()).select_from(OutboxMessage))
         return {"open": open_cases, "due": due, "load_s": load_s, "scan_s": scan_s,
                 "reminders": len(planned), "outbox": float(outbox or 0),
-                "rescan_s": rescan_s, "rescan_new": len(again), "peak_mb": peak / 2**20}
+                "rescan_s": rescan_s, "rescan_new": len(again), "peak_mb": peak / 2**20,
+                "next_s": next_s, "next_new": len(next_day), "next_peak_mb": next_peak / 2**20}
     finally:
         engine.dispose()
         cleanup()
@@ -135,10 +161,11 @@ def main() -> int:
     big = measure(args.cases, args.due, work)
     print(f"reminder scan: {UNITS} units, {args.due} overdue cases, the rest not yet due")
     print(f"{'open cases':>11}{'reminders':>10}{'scan s':>9}{'re-scan s':>10}{'new':>5}"
-          f"{'peak MB':>9}{'insert s':>9}")
+          f"{'peak MB':>9}{'next-day s':>11}{'new':>6}{'peak MB':>9}{'insert s':>9}")
     for r in (small, big):
         print(f"{r['open']:>11.0f}{r['reminders']:>10.0f}{r['scan_s']:>9.2f}{r['rescan_s']:>10.2f}"
-              f"{r['rescan_new']:>5.0f}{r['peak_mb']:>9.1f}{r['load_s']:>9.1f}")
+              f"{r['rescan_new']:>5.0f}{r['peak_mb']:>9.1f}{r['next_s']:>11.2f}"
+              f"{r['next_new']:>6.0f}{r['next_peak_mb']:>9.1f}{r['load_s']:>9.1f}")
     growth = big["scan_s"] / small["scan_s"] if small["scan_s"] else float("inf")
     ok = growth < 3 and big["rescan_new"] == 0 and big["reminders"] >= args.due
     print(f"VERDICT reminder scan: {'PASS' if ok else 'MISS'} - 10x the open cases, same "

@@ -44,13 +44,14 @@ def yellow_moment(calendar: WorkCalendar, start: datetime, deadline: datetime,
     return at if at < deadline else None
 
 
-def stage_times(case: Case, calendar: WorkCalendar, policy: CasePolicy
-                ) -> list[tuple[str, datetime]]:
+def stage_times(case: Case, calendar: WorkCalendar, policy: CasePolicy,
+                with_yellow: bool = True) -> list[tuple[str, datetime]]:
     """Every stage of a running case's clock with its moment, in stage order."""
     deadline = case.deadline_at
     assert deadline is not None
     out: list[tuple[str, datetime]] = []
-    yellow = yellow_moment(calendar, clock_start(case), deadline, policy.yellow_fraction)
+    yellow = (yellow_moment(calendar, clock_start(case), deadline, policy.yellow_fraction)
+              if with_yellow else None)
     if yellow is not None:
         out.append((YELLOW, yellow))
     out.append((RED, deadline))
@@ -85,7 +86,9 @@ def advance(case: Case, calendar: WorkCalendar, policy: CasePolicy, now: datetim
     if not is_running(case):
         case.next_reminder_at, case.reminder_stage = None, NONE
         return
-    times = stage_times(case, calendar, policy)
+    # Past the deadline the yellow moment matters no more (red outranks it): skip its sums.
+    assert case.deadline_at is not None
+    times = stage_times(case, calendar, policy, with_yellow=now < case.deadline_at)
     passed = [stage for stage, at in times if at <= now]
     if passed:
         case.reminder_stage = max(passed, key=STAGES.index)
