@@ -1,16 +1,21 @@
 """The knowledge base as the bot sees it: the reviewed files overlaid with the office's edits.
 
-Registered as service "kb". Each call to `matcher(session)` checks a cheap version stamp of
-the `kb_items` table (row count and newest edit), so an edit in the dashboard changes the
-answer in every worker on its next message.
+Registered as service "kb". `matcher(session)` checks a cheap version stamp of the
+`kb_items` table (row count and newest edit) at most once every STAMP_TTL_S seconds, not on
+every message. An edit committed in this process (dashboard, CLI, tests) is noticed at once
+through a session event; other processes pick it up on their next check, so an edit reaches
+every worker within STAMP_TTL_S (plus the length of one transaction).
 """
 from __future__ import annotations
 
 import threading
+import time
+import weakref
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from config import Config
@@ -20,16 +25,27 @@ from domain.sorting.model import Item
 from models import KbItem
 
 Stamp = tuple[int, datetime | None]
+STAMP_TTL_S = 2.0
+_EDITED = "kb_items_edited"  # Session.info flag between flush and commit
+_services: "weakref.WeakSet[KbService]" = weakref.WeakSet()
+_listening = threading.Lock()
 
 
 class KbService:
-    def __init__(self, data_dir: Path, city: str) -> None:
+    def __init__(self, data_dir: Path, city: str, ttl_s: float = STAMP_TTL_S,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.data_dir = data_dir
         self.city = city
+        self.ttl_s = ttl_s
+        self._monotonic = monotonic
         self._lock = threading.Lock()
         self._base: KnowledgeBase | None = None
         self._matcher: Matcher | None = None
         self._stamp: Stamp | None = None
+        self._checked_at = float("-inf")
+        self._generation = 0  # bumped by changed(): a check that raced an edit is not kept
+        _listen_for_edits()
+        _services.add(self)
 
     def base(self) -> KnowledgeBase:
         """The file knowledge base, loaded on first use."""
@@ -38,20 +54,53 @@ class KbService:
                 self._base = load_kb(self.data_dir)
             return self._base
 
+    def changed(self) -> None:
+        """The office's edits changed in this process: check the stamp on the next call."""
+        with self._lock:
+            self._generation += 1
+            self._checked_at = float("-inf")
+
     def matcher(self, session: Session) -> Matcher:
-        """A matcher that includes every current edit from the dashboard."""
+        """A matcher that includes the office's edits (at most STAMP_TTL_S old)."""
+        started = self._monotonic()
+        matcher, generation = self._matcher, self._generation
+        if matcher is not None and started - self._checked_at < self.ttl_s:
+            return matcher
         stamp: Stamp = tuple(session.execute(  # type: ignore[assignment]
             select(func.count(KbItem.id), func.max(KbItem.updated_at))).one())
-        if self._matcher is not None and stamp == self._stamp:
-            return self._matcher
-        rows = session.scalars(select(KbItem).where(KbItem.deleted.is_(False))).all()
-        edits = [Item(r.name, r.category, tuple(a for a in r.aliases.split("|") if a), r.tip)
-                 for r in rows]
-        kb = self.base().with_items(edits) if edits else self.base()
-        matcher = Matcher(kb)
+        if matcher is None or stamp != self._stamp:
+            rows = session.scalars(select(KbItem).where(KbItem.deleted.is_(False))).all()
+            edits = [Item(r.name, r.category, tuple(a for a in r.aliases.split("|") if a), r.tip)
+                     for r in rows]
+            matcher = Matcher(self.base().with_items(edits) if edits else self.base())
         with self._lock:
-            self._matcher, self._stamp = matcher, stamp
+            if generation == self._generation:
+                self._matcher, self._stamp, self._checked_at = matcher, stamp, started
         return matcher
+
+
+def _listen_for_edits() -> None:
+    """Once per process: tell every KbService when a session commits a change to kb_items."""
+    with _listening:
+        if not event.contains(Session, "after_flush", _after_flush):
+            event.listen(Session, "after_flush", _after_flush)
+            event.listen(Session, "after_commit", _after_commit)
+            event.listen(Session, "after_rollback", _after_rollback)
+
+
+def _after_flush(session: Session, _flush_context: Any) -> None:
+    if any(isinstance(o, KbItem) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info[_EDITED] = True
+
+
+def _after_commit(session: Session) -> None:
+    if session.info.pop(_EDITED, False):
+        for service in list(_services):
+            service.changed()
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_EDITED, None)
 
 
 def build(config: Config) -> KbService:

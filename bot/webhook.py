@@ -10,19 +10,29 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy import Integer, Table, bindparam, select, text, update
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import signing, wxml
 from bot.ratelimit import webhook_limits
 from bot.runtime import Runtime
 from handlers.dispatch import handle
+from handlers.sorting import pending_misses
 from handlers.types import Context
 from models import InboundMessage
+from models.kb_service import record_misses
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
 APOLOGY = "系统繁忙，请稍后再试。"
+_INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]
+# Claim the delivery key. Plain SQL that PostgreSQL and SQLite (>= 3.35) both speak: the
+# dialects' insert().on_conflict_do_nothing() has no cache key, so SQLAlchemy would compile
+# it again on every message.
+_CLAIM = text("INSERT INTO inbound_messages (dedupe_key, openid, msg_type, received_at) "
+              "VALUES (:key, :openid, :msg_type, :now) "
+              "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id").bindparams(
+    bindparam("now", type_=_INBOUND.c.received_at.type)).columns(id=Integer)
 
 
 def _runtime() -> Runtime:
@@ -129,21 +139,34 @@ def _handle_once(rt: Runtime, key: str, incoming: Any) -> tuple[str | None, set[
     now = rt.clock()
     with rt.sessions.begin() as session:
         # Inserted first: a concurrent duplicate blocks on this unique key until we commit,
-        # then fails here and reads the reply we stored.
-        try:
-            with session.begin_nested():
-                session.add(InboundMessage(dedupe_key=key, openid=incoming.openid,
-                                           msg_type=incoming.msg_type, received_at=now))
-        except IntegrityError:
-            first = session.scalar(
-                select(InboundMessage).where(InboundMessage.dedupe_key == key))
-            return (first.reply or None) if first is not None else None, set()
+        # then inserts nothing and reads the reply we stored.
+        row_id = session.scalar(_CLAIM, {"key": key, "openid": incoming.openid,
+                                         "msg_type": incoming.msg_type, "now": now})
+        if row_id is None:
+            first = session.scalar(select(_INBOUND.c.reply).where(_INBOUND.c.dedupe_key == key))
+            return first or None, set()
         ctx = Context(session=session, config=rt.config, now=now, services=rt.services)
         reply = handle(ctx, incoming)
-        row = session.scalar(select(InboundMessage).where(InboundMessage.dedupe_key == key))
-        assert row is not None
-        row.reply = reply or ""
+        session.execute(update(_INBOUND).where(_INBOUND.c.id == row_id)
+                        .values(reply=reply or ""))
+    _record_misses(rt, ctx)
     return reply, ctx.wake
+
+
+def _record_misses(rt: Runtime, ctx: Context) -> None:
+    """Count unanswered questions after the reply committed, in a short transaction of its own.
+
+    Kept out of the reply transaction so popular ambiguous asks (电池) do not queue on one
+    row's lock; a count is lost if the process dies between the two commits.
+    """
+    misses = pending_misses(ctx)
+    if not misses:
+        return
+    try:
+        with rt.sessions.begin() as session:
+            record_misses(session, misses, ctx.now)
+    except (OperationalError, DBAPIError):
+        log.exception("could not count %d unanswered question(s)", len(misses))
 
 
 def _render(rt: Runtime, crypto: signing.MessageCrypto | None, to_user: str,

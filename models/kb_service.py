@@ -1,25 +1,45 @@
 """Recording questions the knowledge base could not answer."""
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
+from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from models.kb import KbMiss
 
 MAX_QUERY = 200
+_WHEN = KbMiss.__table__.c.last_asked_at.type
+# One upsert per question, `count = count + n`: concurrent writers never read-modify-write
+# a row. Plain SQL that PostgreSQL and SQLite both speak (the dialects' on_conflict_do_update
+# has no cache key, so SQLAlchemy would compile it on every call).
+_COUNT = text(
+    "INSERT INTO kb_misses (query, status, count, first_asked_at, last_asked_at, resolved) "
+    "VALUES (:query, :status, :n, :now, :now, false) ON CONFLICT (query) DO UPDATE "
+    "SET count = kb_misses.count + excluded.count, status = excluded.status, "
+    "last_asked_at = excluded.last_asked_at").bindparams(bindparam("now", type_=_WHEN))
 
 
-def record_miss(session: Session, query: str, status: str, now: datetime) -> KbMiss:
-    """Count one unanswered (or only ambiguously answered) question."""
-    query = query.strip()[:MAX_QUERY]
-    miss = session.scalar(select(KbMiss).where(KbMiss.query == query).with_for_update())
-    if miss is None:
-        miss = KbMiss(query=query, status=status, count=0, first_asked_at=now, last_asked_at=now)
-        session.add(miss)
-    miss.count += 1
-    miss.status = status
-    miss.last_asked_at = now
-    session.flush()
-    return miss
+def record_misses(session: Session, misses: Iterable[tuple[str, str]], now: datetime) -> int:
+    """Count unanswered (or only ambiguously answered) questions given as (query, status).
+
+    Rows are written in query order, so two such transactions cannot deadlock.
+    """
+    counts: Counter[str] = Counter()
+    status: dict[str, str] = {}
+    for query, state in misses:
+        query = query.strip()[:MAX_QUERY]
+        if query:
+            counts[query] += 1
+            status[query] = state
+    for query in sorted(counts):
+        session.execute(_COUNT, {"query": query, "status": status[query], "n": counts[query],
+                                 "now": now})
+    return len(counts)
+
+
+def record_miss(session: Session, query: str, status: str, now: datetime) -> None:
+    """Count one unanswered question."""
+    record_misses(session, [(query, status)], now)
