@@ -166,7 +166,8 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2, help="wrk threads")
-    ap.add_argument("--server-threads", type=int, default=4, help="gunicorn threads per worker")
+    ap.add_argument("--server-threads", type=int, default=1,
+                    help="gunicorn threads per worker (1: sync workers, as deploy/gunicorn.conf.py)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         print("wrk is not installed: run scripts/install-bench-tools.sh")
