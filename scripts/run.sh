@@ -18,4 +18,4 @@ cat <<MSG
   Type /help in the chat for photos, locations and menu clicks.
 
 MSG
-.venv/bin/gunicorn --bind "127.0.0.1:$PORT" --workers 2 --threads 4 --access-logfile - wsgi:app
+.venv/bin/gunicorn --bind "127.0.0.1:$PORT" -c deploy/gunicorn.conf.py --access-logfile - wsgi:app
