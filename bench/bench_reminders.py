@@ -12,26 +12,22 @@ answers, else SQLite in a temporary directory.
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
 import tempfile
 import time
 import tracemalloc
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from bench.serve import schema_url  # noqa: E402
-from bench.bench_webhook import PG_DEFAULT  # noqa: E402
-from bot.cli import upgrade_database  # noqa: E402
+from bench.serve import fresh_database  # noqa: E402
 from config import TZ, Config  # noqa: E402
 from models import Case, OutboxMessage, Unit, make_engine, make_session_factory  # noqa: E402
-from models.case_settings import work_calendar  # noqa: E402
 from models.cases import DISPATCHED  # noqa: E402
 from models.reminder_schedule import schedule_reminders  # noqa: E402
 from scheduler.reminders import ScanSetup, load_setup, scan  # noqa: E402
@@ -39,31 +35,6 @@ from scheduler.reminders import ScanSetup, load_setup, scan  # noqa: E402
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)  # a Monday
 NEXT_DAY = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)  # the overdue cases' parent escalation
 UNITS = 1000
-
-
-def fresh_database(work: Path, label: str) -> tuple[str, Callable[[], None]]:
-    import os
-
-    base = os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT)
-    try:
-        admin = make_engine(base, connect_args={"connect_timeout": 3})
-        schema = f"wastebot_bench_{label}_" + secrets.token_hex(3)
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach PostgreSQL means SQLite
-        print(f"  (PostgreSQL unavailable: {type(exc).__name__}; using SQLite)")
-        url = f"sqlite:///{work / (label + '.sqlite3')}"
-        upgrade_database(url)
-        return url, lambda: None
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
-
-    url = schema_url(base, schema)
-    upgrade_database(url)
-    return url, drop
 
 
 def schedule_of(setup: ScanSetup, dispatched: datetime, deadline: datetime) -> dict[str, Any]:
@@ -108,7 +79,7 @@ def populate(sessions: Any, setup: ScanSetup, open_cases: int, due: int) -> None
 
 
 def measure(open_cases: int, due: int, work: Path) -> dict[str, float]:
-    url, cleanup = fresh_database(work, f"c{open_cases}")
+    url, _, cleanup = fresh_database(work, f"c{open_cases}")
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     config = Config.from_mapping({"WECHAT_TOKEN": "b", "SECRET_KEY": "b", "DATABASE_URL": url,

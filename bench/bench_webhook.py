@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -23,15 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
 
-from bench.serve import Gunicorn, schema_url  # noqa: E402
-from bot.cli import upgrade_database  # noqa: E402
+from bench.serve import Gunicorn, fresh_database  # noqa: E402
 from bot.simulator import WeChatServer, message_xml, new_msg_id  # noqa: E402
-from models import make_engine  # noqa: E402
 
 TOKEN = "bench-token"
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 QUESTIONS = ["电池", "香蕉皮是什么垃圾", "塑料瓶属于什么垃圾", "旧衣服怎么扔", "外卖盒",
              "过期药品", "大骨头", "奶茶杯", "玻璃瓶", "用过的纸巾", "dianchi", "花生壳"]
 LUA = """
@@ -126,30 +121,6 @@ def run_wrk(url: str, lines: list[str], work: Path, seconds: int, threads: int,
     return parse_wrk(out)
 
 
-def database(work: Path) -> tuple[str, str, object]:
-    """(url, label, cleanup): a fresh PostgreSQL schema when reachable, else SQLite."""
-    base = os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT)
-    try:
-        admin = make_engine(base, connect_args={"connect_timeout": 3})
-        schema = "wastebot_bench_" + secrets.token_hex(4)
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach PostgreSQL means SQLite
-        print(f"  (PostgreSQL unavailable: {type(exc).__name__}; using SQLite)")
-        url = f"sqlite:///{work / 'bench.sqlite3'}"
-        upgrade_database(url)
-        return url, "SQLite (WAL)", lambda: None
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        admin.dispose()
-
-    url = schema_url(base, schema)
-    upgrade_database(url)
-    return url, "PostgreSQL", drop
-
-
 def verdict(name: str, app: Figures, light: Figures, floor: Figures) -> str:
     """Throughput from the saturated run; p99 from the light-load run."""
     ratio = app.rps / floor.rps if floor.rps else 0.0
@@ -173,7 +144,7 @@ def main() -> int:
         print("wrk is not installed: run scripts/install-bench-tools.sh")
         return 1
     work = Path(tempfile.mkdtemp(prefix="wastebot-bench-"))
-    url, label, cleanup = database(work)
+    url, label, cleanup = fresh_database(work, "webhook")
     env = {"WECHAT_TOKEN": TOKEN, "SECRET_KEY": "bench", "DATABASE_URL": url,
            "INSTANCE_DIR": str(work / "instance"), "WECHAT_APP_ID": "", "WECHAT_APP_SECRET": "",
            "WECHAT_AES_KEY": "", "REDIS_URL": "", "CITY_PROFILE": "shanghai",

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Mapping
+from typing import Callable, Mapping
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).parent / "gunicorn"
@@ -25,6 +25,40 @@ def schema_url(base_url: str, schema: str) -> str:
     """A PostgreSQL URL whose connections use `schema` (created by the caller)."""
     sep = "&" if "?" in base_url else "?"
     return f"{base_url}{sep}options=-csearch_path%3D{schema}"
+
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def fresh_database(work: Path, label: str) -> tuple[str, str, Callable[[], None]]:
+    """(url, backend name, cleanup): a new migrated PostgreSQL schema, else a SQLite file."""
+    import secrets
+
+    from sqlalchemy import text
+
+    from bot.cli import upgrade_database
+    from models import make_engine
+
+    base = os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT)
+    try:
+        admin = make_engine(base, connect_args={"connect_timeout": 3})
+        schema = f"wastebot_bench_{label}_" + secrets.token_hex(3)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except Exception as exc:  # noqa: BLE001 - any failure to reach PostgreSQL means SQLite
+        print(f"  (PostgreSQL unavailable: {type(exc).__name__}; using SQLite)")
+        url = f"sqlite:///{work / (label + '.sqlite3')}"
+        upgrade_database(url)
+        return url, "SQLite (WAL)", lambda: None
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
+
+    url = schema_url(base, schema)
+    upgrade_database(url)
+    return url, "PostgreSQL", drop
 
 
 class Gunicorn:

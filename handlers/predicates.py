@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from handlers import conversation
-from handlers.types import Context, Incoming, Predicate
+from handlers.types import Incoming, Predicate
 
 
 def msg_type(*types: str) -> Predicate:

@@ -175,6 +175,17 @@ def user(make_user: Any) -> WeChatUser:
     return make_user("o_resident_1")
 
 
+@pytest.fixture
+def district(runtime: Runtime) -> None:
+    """The demo district's units and areas (data/demo)."""
+    from models.units_service import import_units, read_unit_rows
+
+    demo = Path(__file__).resolve().parent.parent / "data" / "demo"
+    with runtime.sessions.begin() as session:
+        for name in ("units.csv", "units.geojson"):
+            import_units(session, read_unit_rows(demo / name))
+
+
 def deliver(runtime: Runtime) -> int:
     """Finish kicked work, then deliver everything due, as the scheduler's sweep would."""
     runtime.drain()

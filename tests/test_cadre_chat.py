@@ -1,7 +1,6 @@
 """Cadres bind with an invitation code and act on their unit's cases from chat; residents cannot."""
 from __future__ import annotations
 
-from pathlib import Path
 
 from sqlalchemy import select
 

@@ -12,7 +12,7 @@ from models import Cadre, Case, ExtensionRequest, OutboxMessage
 from models import case_service as cs
 from models.units_service import unit_by_code
 from tests.conftest import deliver
-from tests.test_complaint_flow import SONGFENG, cases, district, file_report, jpeg  # noqa: F401
+from tests.test_complaint_flow import SONGFENG, cases, file_report, jpeg
 
 OFFICE = cs.Actor("office", "区分类办 王主任")
 CADRE = cs.Actor("cadre", "绿洲物业 李师傅")

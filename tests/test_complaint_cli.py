@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from bot.cli_cases import load_demo_units
 from models import Unit
-from tests.test_complaint_flow import DEMO, district, file_report  # noqa: F401
+from tests.test_complaint_flow import DEMO, file_report
 
 
 def unit_count(runtime: Any) -> int:

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from config import TZ
 from domain.geo import wgs84_to_gcj02
 from models import Case, CasePhoto, Conversation
-from models.units_service import import_units, read_unit_rows
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 # Inside 松风苑（绿洲物业）'s circle, in WGS-84; WeChat sends GCJ-02.
@@ -26,14 +25,6 @@ def jpeg(width: int = 64, height: int = 48, colour: tuple[int, int, int] = (200,
     kwargs: dict[str, Any] = {"exif": exif} if exif else {}
     Image.new("RGB", (width, height), colour).save(out, "JPEG", **kwargs)
     return out.getvalue()
-
-
-@pytest.fixture
-def district(runtime: Any) -> None:
-    """The demo district's units and areas."""
-    with runtime.sessions.begin() as session:
-        for name in ("units.csv", "units.geojson"):
-            import_units(session, read_unit_rows(DEMO / name))
 
 
 def cases(runtime: Any) -> list[Case]:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.media import MAX_ATTEMPTS, fetch_one, fetch_pending
 from models import CasePhoto
-from tests.test_complaint_flow import SONGFENG, cases, district, jpeg  # noqa: F401
+from tests.test_complaint_flow import SONGFENG, cases, jpeg
 
 MEDIA_GET = "/cgi-bin/media/get"
 

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from models.cases import CLOSED, DISPATCHED, IN_PROGRESS, RECTIFIED
 from tests.conftest import deliver
-from tests.test_dashboard_helpers import (ADMIN, REPORTER, UNIT_USER, XSS, Seeded, case_row,
+from tests.test_dashboard_helpers import (ADMIN, REPORTER, UNIT_USER, Seeded, case_row,
                                           csrf_token, post_form, seed, sign_in, user_row)
 
 

@@ -19,7 +19,7 @@ from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import Case, InboundMessage, OutboxMessage
 from models import outbox as ob
 from tests.conftest import PG_URL, pg_url
-from tests.test_complaint_flow import SONGFENG, district, jpeg  # noqa: F401 (fixture)
+from tests.test_complaint_flow import SONGFENG, jpeg
 
 CUSTOM = "/cgi-bin/message/custom/send"
 
@@ -246,9 +246,9 @@ def test_backoff_grows_and_is_capped() -> None:
     assert max(gaps) == timedelta(hours=1) and gaps == sorted(gaps)
 
 
-def test_full_disk_for_media_keeps_the_case_and_retries_the_photo(
-        user: Any, runtime: Any, district: None, config: Any, clock: Any,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def full_disk(config: Any, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every write under MEDIA_DIR fails with ENOSPC until `monkeypatch.undo()`."""
     media_dir = Path(config.media_dir)
     real_write = Path.write_bytes
 
@@ -258,6 +258,13 @@ def test_full_disk_for_media_keeps_the_case_and_retries_the_photo(
         return real_write(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", disk_full)
+    return media_dir
+
+
+def test_full_disk_for_media_keeps_the_case_and_retries_the_photo(
+        user: Any, runtime: Any, district: None, full_disk: Path, clock: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    media_dir = full_disk
     user.say("纠错")
     user.image(jpeg())
     user.location(*SONGFENG, label="松风路88弄")
@@ -283,17 +290,7 @@ def test_full_disk_for_media_keeps_the_case_and_retries_the_photo(
 
 
 def test_photo_still_unstorable_when_wechat_forgets_it_fails_visibly(
-        user: Any, runtime: Any, district: None, config: Any, clock: Any,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    media_dir = Path(config.media_dir)
-    real_write = Path.write_bytes
-
-    def disk_full(self: Path, data: Any) -> int:
-        if media_dir in self.parents:
-            raise OSError(errno.ENOSPC, "No space left on device", str(self))
-        return real_write(self, data)
-
-    monkeypatch.setattr(Path, "write_bytes", disk_full)
+        user: Any, runtime: Any, district: None, full_disk: Path, clock: Any) -> None:
     for text in ("纠错", None, "1", "提交"):
         if text is None:
             user.image(jpeg())

@@ -22,7 +22,7 @@ from bot.ratelimit import IP_FACTOR, MemoryLimiter
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from domain.images import safe_media_name
 from models import Base, Case, InboundMessage, KbMiss
-from tests.test_complaint_flow import SONGFENG, district, jpeg  # noqa: F401 (fixture)
+from tests.test_complaint_flow import SONGFENG, jpeg
 from tests.test_dashboard_helpers import ADMIN, seed, sign_in
 
 SQL_INJECTIONS = [
@@ -189,6 +189,14 @@ class TestWebhookRateLimits:
     @pytest.fixture
     def config_overrides(self) -> dict[str, Any]:
         return {"WEBHOOK_RATE_PER_MIN": 5}
+
+    @pytest.fixture(autouse=True)
+    def still_clock(self, app: Any, config: Any) -> None:
+        """Buckets on a clock that stands still, so a slow machine refills nothing mid-test."""
+        from bot.ratelimit import WebhookLimits
+
+        app.extensions["wastebot.ratelimit"] = WebhookLimits(
+            config, MemoryLimiter(clock=lambda: 1000.0))
 
     def test_a_flooding_user_is_answered_politely_and_dropped(
             self, make_user: Any, runtime: Any) -> None:
