@@ -5,8 +5,8 @@ Rules (see docs/DEADLINES.md):
   (years 2004-2026), then plain Monday-Friday. `known(year)` tells whether the year's official
   schedule is actually known (library or override rows) rather than the Mon-Fri fallback.
 - `add_working_days`: the clock starts at the *effective start* - the given instant if it is on
-  a working day at or after `day_start`; 09:00 of that day if earlier; 09:00 of the next working
-  day if the day is not a working day. The deadline is the effective start's time of day on the
+  a working day within [day_start, day_end); 09:00 of that day if earlier; 09:00 of the next
+  working day if later (after office hours) or if the day is not a working day. The deadline is the effective start's time of day on the
   N-th working day after the effective start's date (the first day is not counted, as in
   Chinese law: 期间开始的当日不计入).
 - Working time for hours and for `fraction_elapsed` is [day_start, day_end) on working days.
@@ -92,11 +92,12 @@ class WorkCalendar:
             d += timedelta(days=1)
         return d
 
-    def effective_start(self, start: datetime, day_start: int = 9) -> datetime:
+    def effective_start(self, start: datetime, day_start: int = 9, day_end: int = 18) -> datetime:
         """When the clock of a case filed at `start` starts running (see module docstring)."""
         local = _local(start)
         day = local.date()
-        if not self.is_workday(day):
+        if not self.is_workday(day) or local.hour >= day_end:
+            # Filed on a rest day or after office hours: nobody is there until the next morning.
             return _at(self.next_workday(day), day_start)
         if local.hour < day_start:
             return _at(day, day_start)

@@ -87,6 +87,14 @@ def test_add_working_days_counts_adjusted_weekend(cal: WorkCalendar) -> None:
     assert cal.add_working_days(sh(2024, 2, 9, 10), 1) == sh(2024, 2, 18, 10)
 
 
+def test_filed_after_office_hours_starts_next_working_morning(cal: WorkCalendar) -> None:
+    # Friday 18 Oct 2024 22:30 -> clock starts Monday 21 Oct 09:00 -> +3 working days = Thu 09:00.
+    assert cal.effective_start(sh(2024, 10, 18, 22, 30)) == sh(2024, 10, 21, 9)
+    assert cal.add_working_days(sh(2024, 10, 18, 22, 30), 3) == sh(2024, 10, 24, 9)
+    # 17:59 is still inside office hours.
+    assert cal.add_working_days(sh(2024, 10, 18, 17, 59), 1) == sh(2024, 10, 21, 17, 59)
+
+
 def test_add_working_days_filed_on_holiday_starts_next_working_day(cal: WorkCalendar) -> None:
     # Filed Saturday 12:00 -> clock starts Monday 09:00 -> 1 working day later is Tuesday 09:00.
     assert cal.effective_start(sh(2024, 10, 19, 12)) == sh(2024, 10, 21, 9)
