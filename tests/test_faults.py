@@ -18,6 +18,7 @@ from bot.outbox import deliver_due
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import Case, InboundMessage, OutboxMessage
 from models import outbox as ob
+from tests.concurrency import run_together
 from tests.conftest import PG_URL, pg_url
 from tests.test_complaint_flow import SONGFENG, jpeg
 
@@ -87,20 +88,7 @@ class TestPushFaults:
             _push(runtime, f"c{n}", openid=f"o_c{n}", text=f"消息{n}")
         runtime.wechat.token()
         fake_wechat.fail(CUSTOM, delay=0.05, times=15)  # slow enough for the sweeps to overlap
-        errors: list[BaseException] = []
-
-        def sweep() -> None:
-            try:
-                deliver_due(runtime)
-            except BaseException as exc:  # re-raised below in the test thread
-                errors.append(exc)
-
-        threads = [threading.Thread(target=sweep) for _ in range(3)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert not errors
+        run_together([lambda: deliver_due(runtime)] * 3)
         for n in range(15):
             assert fake_wechat.messages_to(f"o_c{n}") == [f"消息{n}"]
 

@@ -1,7 +1,6 @@
 """The webhook's hot path: one-statement resident touch, misses counted by upsert, KB stamp cache."""
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -11,30 +10,16 @@ from sqlalchemy import func, select, text
 from bot.kb_service import KbService
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import InboundMessage, KbItem, KbMiss, Resident
+from tests.concurrency import run_together
 
 
 def _all_at_once(app: Any, wechat: WeChatServer, xmls: list[str]) -> list[int]:
     """Deliver every message from its own thread at the same moment; the status codes."""
-    statuses: list[int] = []
-    errors: list[BaseException] = []
-    gate = threading.Barrier(len(xmls))
+    def deliver(xml: str) -> int:
+        d = wechat.deliver(xml)
+        return app.test_client().post("/wechat", query_string=d.params, data=d.body).status_code
 
-    def deliver(xml: str) -> None:
-        try:
-            d = wechat.deliver(xml)
-            client = app.test_client()
-            gate.wait()
-            statuses.append(client.post("/wechat", query_string=d.params, data=d.body).status_code)
-        except BaseException as exc:  # collected and re-raised in the test thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=deliver, args=(x,)) for x in xmls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    return statuses
+    return run_together([lambda x=x: deliver(x) for x in xmls])
 
 
 def _text(openid: str, content: str) -> str:

@@ -1,7 +1,6 @@
 """The /wechat gateway: signatures, modes, hostile input, retries."""
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -11,6 +10,7 @@ from sqlalchemy import func, select
 from bot import signing
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import InboundMessage
+from tests.concurrency import run_together
 from tests.conftest import SAMPLE_AES_KEY, SAMPLE_APP_ID, SAMPLE_TOKEN
 
 
@@ -184,24 +184,13 @@ def test_event_retries_are_keyed_by_user_time_and_event(user: Any, runtime: Any,
 def test_concurrent_retries_are_handled_once(app: Any, runtime: Any, wechat: WeChatServer) -> None:
     msg_id = new_msg_id()
     xml = message_xml("o_concurrent", "gh", "text", int(time.time()), msg_id, Content="帮助")
-    replies: list[bytes] = []
-    errors: list[BaseException] = []
+    def deliver() -> bytes:
+        d = wechat.deliver(xml)
+        resp = app.test_client().post("/wechat", query_string=d.params, data=d.body)
+        assert resp.status_code == 200
+        return resp.data
 
-    def deliver() -> None:
-        try:
-            d = wechat.deliver(xml)
-            resp = app.test_client().post("/wechat", query_string=d.params, data=d.body)
-            assert resp.status_code == 200
-            replies.append(resp.data)
-        except BaseException as exc:  # collected and re-raised in the test thread
-            errors.append(exc)
-
-    threads = [threading.Thread(target=deliver) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    replies = run_together([deliver] * 3)
     texts = {wechat.read_reply(r, {})["Content"] for r in replies}
     assert len(texts) == 1
     with runtime.sessions.begin() as s:
