@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import Integer, Table, bindparam, select, text, update
+from sqlalchemy import Integer, Table, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import signing, wxml
@@ -20,19 +20,18 @@ from handlers.dispatch import handle
 from handlers.sorting import pending_misses
 from handlers.types import Context
 from models import InboundMessage
+from models.base import UTCDateTime, portable_sql
 from models.kb_service import record_misses
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
 APOLOGY = "系统繁忙，请稍后再试。"
 _INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]
-# Claim the delivery key. Plain SQL that PostgreSQL and SQLite (>= 3.35) both speak: the
-# dialects' insert().on_conflict_do_nothing() has no cache key, so SQLAlchemy would compile
-# it again on every message.
-_CLAIM = text("INSERT INTO inbound_messages (dedupe_key, openid, msg_type, received_at) "
-              "VALUES (:key, :openid, :msg_type, :now) "
-              "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id").bindparams(
-    bindparam("now", type_=_INBOUND.c.received_at.type)).columns(id=Integer)
+# Claim the delivery key: a row id, or nothing when the key was already claimed.
+_CLAIM = portable_sql("INSERT INTO inbound_messages (dedupe_key, openid, msg_type, received_at) "
+                      "VALUES (:key, :openid, :msg_type, :now) "
+                      "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+                      now=UTCDateTime()).columns(id=Integer)
 
 
 def _runtime() -> Runtime:

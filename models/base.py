@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, TextClause, bindparam, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, sessionmaker, Session
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -67,3 +67,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def portable_sql(sql: str, **types: TypeEngine[Any]) -> TextClause:
+    """A statement in SQL that PostgreSQL and SQLite (>= 3.35) both speak, e.g. an upsert.
+
+    Used on hot paths instead of the dialects' insert().on_conflict_...(): those have no cache
+    key, so SQLAlchemy would compile them again on every call. `types` give bind types
+    (UTCDateTime parameters need theirs to be stored as UTC).
+    """
+    return text(sql).bindparams(*(bindparam(name, type_=t) for name, t in types.items()))

@@ -5,21 +5,18 @@ from collections import Counter
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from models.kb import KbMiss
+from models.base import UTCDateTime, portable_sql
 
 MAX_QUERY = 200
-_WHEN = KbMiss.__table__.c.last_asked_at.type
 # One upsert per question, `count = count + n`: concurrent writers never read-modify-write
-# a row. Plain SQL that PostgreSQL and SQLite both speak (the dialects' on_conflict_do_update
-# has no cache key, so SQLAlchemy would compile it on every call).
-_COUNT = text(
+# a row.
+_COUNT = portable_sql(
     "INSERT INTO kb_misses (query, status, count, first_asked_at, last_asked_at, resolved) "
     "VALUES (:query, :status, :n, :now, :now, false) ON CONFLICT (query) DO UPDATE "
     "SET count = kb_misses.count + excluded.count, status = excluded.status, "
-    "last_asked_at = excluded.last_asked_at").bindparams(bindparam("now", type_=_WHEN))
+    "last_asked_at = excluded.last_asked_at", now=UTCDateTime())
 
 
 def record_misses(session: Session, misses: Iterable[tuple[str, str]], now: datetime) -> int:
@@ -39,7 +36,3 @@ def record_misses(session: Session, misses: Iterable[tuple[str, str]], now: date
                                  "now": now})
     return len(counts)
 
-
-def record_miss(session: Session, query: str, status: str, now: datetime) -> None:
-    """Count one unanswered question."""
-    record_misses(session, [(query, status)], now)

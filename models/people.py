@@ -1,12 +1,12 @@
 """Residents, cadres, invitations, dashboard users and API keys."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models.base import Base, UTCDateTime
+from models.base import Base, UTCDateTime, portable_sql
 
 
 class Resident(Base):
@@ -73,3 +73,26 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     can_write: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# How stale `residents.last_message_at` may get before a message rewrites it.
+TOUCH_EVERY = timedelta(minutes=5)
+_TOUCH = portable_sql(
+    "INSERT INTO residents (openid, subscribed, first_seen_at, last_message_at) "
+    "VALUES (:openid, true, :now, :now) ON CONFLICT (openid) DO UPDATE "
+    "SET last_message_at = excluded.last_message_at WHERE residents.last_message_at IS NULL "
+    "OR residents.last_message_at < :stale OR residents.last_message_at > :now",
+    now=UTCDateTime(), stale=UTCDateTime())
+_SEEN = portable_sql(
+    "INSERT INTO residents (openid, subscribed, first_seen_at, last_message_at) "
+    "VALUES (:openid, true, :now, NULL) ON CONFLICT (openid) DO NOTHING", now=UTCDateTime())
+
+
+def touch_resident(session: Session, openid: str, now: datetime, opens_window: bool) -> None:
+    """Record a resident (one statement: two first messages at once cannot both insert).
+
+    With `opens_window`, `last_message_at` (WeChat's 48-hour customer-service window) is
+    rewritten only when older than TOUCH_EVERY, so the row is not rewritten on every message.
+    """
+    params = {"openid": openid, "now": now, "stale": now - TOUCH_EVERY}
+    session.execute(_TOUCH if opens_window else _SEEN, params)
