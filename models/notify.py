@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from config import TZ, Config
-from models.messaging import OutboxMessage
 from models.outbox import enqueue
 from models.people import Cadre, Resident
 from models.units import Unit
@@ -34,7 +33,7 @@ def in_service_window(session: Session, openid: str, now: datetime) -> bool:
 
 def notify_resident(session: Session, config: Config, *, openid: str, key: str, kind: str,
                     text: str, title: str, status: str, now: datetime,
-                    ref: str = "") -> OutboxMessage:
+                    ref: str = "") -> int:
     """A customer-service message inside the 48-hour window, else (or on 45015) a template."""
     routes: list[dict[str, Any]] = []
     custom = {"channel": "wechat_custom", "to": openid}
@@ -66,7 +65,7 @@ def cadre_routes(cadre: Cadre, config: Config) -> list[dict[str, Any]]:
 
 def notify_cadre(session: Session, config: Config, cadre: Cadre, *, key: str, kind: str,
                  text: str, title: str, ref: str, deadline: str, now: datetime,
-                 level: str = "") -> OutboxMessage | None:
+                 level: str = "") -> int | None:
     """A reminder to one cadre; None when the cadre has no reachable channel."""
     routes = cadre_routes(cadre, config)
     if not routes:
@@ -80,7 +79,7 @@ def notify_cadre(session: Session, config: Config, cadre: Cadre, *, key: str, ki
 
 
 def notify_unit_robot(session: Session, unit: Unit, *, key: str, kind: str, text: str,
-                      now: datetime) -> OutboxMessage | None:
+                      now: datetime) -> int | None:
     """A message to the unit's WeCom group robot, when it has one."""
     if not unit.wecom_robot_key:
         return None

@@ -4,36 +4,38 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import JSON, Integer, select, update
 from sqlalchemy.orm import Session
 
+from models.base import UTCDateTime, portable_sql
 from models.messaging import OutboxMessage
 
 MAX_ATTEMPTS = 10
 LEASE = timedelta(minutes=2)
 
 
+# One statement, no savepoint: a concurrent transaction enqueuing the same key makes this
+# insert wait for it and then insert nothing.
+_ENQUEUE = portable_sql(
+    "INSERT INTO outbox (idempotency_key, kind, recipient, routes, text, template, status, "
+    "attempts, route_index, created_at, next_attempt_at) VALUES (:key, :kind, :recipient, "
+    ":routes, :text, :template, 'pending', 0, 0, :now, :now) "
+    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+    routes=JSON(), template=JSON(none_as_null=True), now=UTCDateTime()).columns(id=Integer)
+
+
 def enqueue(session: Session, *, key: str, kind: str, recipient: str,
             routes: list[dict[str, Any]], text: str, now: datetime,
-            template: dict[str, Any] | None = None) -> OutboxMessage:
-    """Add a push unless one with the same idempotency key exists; returns the row."""
-    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
-    if existing is not None:
-        return existing
-    row = OutboxMessage(idempotency_key=key, kind=kind, recipient=recipient, routes=routes,
-                        text=text, template=template, status="pending", attempts=0,
-                        route_index=0, created_at=now, next_attempt_at=now)
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError:
-        # Another transaction enqueued the same key between our check and insert.
-        found = session.scalar(
-            select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
-        assert found is not None
-        return found
-    return row
+            template: dict[str, Any] | None = None) -> int:
+    """Add a push unless one with the same idempotency key exists; returns the row's id."""
+    row_id = session.scalar(_ENQUEUE, {"key": key, "kind": kind, "recipient": recipient,
+                                       "routes": routes, "text": text, "template": template,
+                                       "now": now})
+    if row_id is None:
+        row_id = session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key))
+        assert row_id is not None
+    return int(row_id)
 
 
 def due_ids(session: Session, now: datetime, limit: int = 100,
