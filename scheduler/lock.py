@@ -69,9 +69,9 @@ class FileSchedulerLock:
             self._lock.release(force=True)
 
 
-def make_lock(engine: Engine, instance_dir: str) -> SchedulerLock:
+def make_lock(engine: Engine, instance_dir: str, key: int = ADVISORY_KEY) -> SchedulerLock:
     if engine.dialect.name == "postgresql":
-        return AdvisoryLock(engine)
+        return AdvisoryLock(engine, key)
     return FileSchedulerLock(Path(instance_dir) / "scheduler.lock")
 
 

@@ -1,6 +1,7 @@
 """The scheduler lock in one process: a second holder waits, a release hands it over."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,8 @@ def test_advisory_lock_is_exclusive_and_released(database_url: str) -> None:
     if engine.dialect.name != "postgresql":
         pytest.skip("advisory locks need PostgreSQL (TEST_DATABASE_URL)")
     # Two engines, as two processes would have: separate pools, separate sessions.
-    a, b = AdvisoryLock(engine, key=4242), AdvisoryLock(other, key=4242)
+    key = 20_000 + os.getpid()
+    a, b = AdvisoryLock(engine, key=key), AdvisoryLock(other, key=key)
     try:
         assert a.try_acquire()
         assert not b.try_acquire()
@@ -40,7 +42,8 @@ def test_make_lock_picks_by_backend_and_wait_gives_up(database_url: str, tmp_pat
     import time
 
     engine = make_engine(database_url)
-    first, second = make_lock(engine, str(tmp_path)), make_lock(engine, str(tmp_path))
+    key = 10_000 + os.getpid()  # advisory locks are database-wide: not the schedulers' key
+    first, second = make_lock(engine, str(tmp_path), key), make_lock(engine, str(tmp_path), key)
     try:
         assert first.try_acquire()
         assert not wait_for(second, poll_s=0.05, deadline=time.monotonic() + 0.2)
