@@ -12,9 +12,15 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from domain.sorting.evaluation import EvalRow, evaluate, read_eval  # noqa: E402
+import tracemalloc  # noqa: E402
+
+from domain.sorting.coverage import frequent_nouns, jieba_dictionary, measure, not_items  # noqa: E402
+from domain.sorting.evaluation import EvalRow, Score, evaluate, read_eval  # noqa: E402
 from domain.sorting.kb import KnowledgeBase, load_kb  # noqa: E402
 from domain.sorting.matcher import Matcher  # noqa: E402
+
+#: Held-out lists written blind on 2026-11-29, before the knowledge base was widened; never tuned on.
+HELD_OUT = ("holdout_2026_items.tsv", "holdout_2026_noisy.tsv")
 
 QUERIES = 10_000
 
@@ -74,8 +80,22 @@ def naive_accuracy(kb: KnowledgeBase, rows: list[EvalRow], city: str) -> tuple[f
     return right / len(scored), wrong / len(scored)
 
 
+def line(name: str, score: Score) -> str:
+    """One figure line: right / wrong / asked back / not found, and the inferred answers' wrong rate."""
+    return (f"{name:28s} {score.total:5d} rows: right {score.rate('right'):6.1%}  wrong {score.rate('wrong'):5.1%}  "
+            f"asked back {score.rate('asked_back'):5.1%}  not found {score.rate('not_found'):5.1%}  "
+            f"| inferred {score.inferred}, wrong {score.inferred_wrong_rate:.1%}")
+
+
 def main() -> int:
     data = ROOT / "data"
+    tracemalloc.start()  # memory on a separate load: tracing slows the timed one down
+    probe = load_kb(data / "kb")
+    probe.warm()
+    kb_bytes = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    del probe
+    gc.collect()
     start = time.perf_counter()
     kb = load_kb(data / "kb")
     loaded = time.perf_counter() - start
@@ -83,25 +103,34 @@ def main() -> int:
     warmed = time.perf_counter() - start
     matcher = Matcher(kb)
     matcher.classify("预热")
-    print(f"KB: {len(kb.items)} items, {len(kb.specials)} specials, cities {sorted(kb.profiles)}")
-    print(f"load {loaded * 1000:.0f} ms, load + all indexes {warmed * 1000:.0f} ms")
+    print(f"KB: {len(kb.items)} items, {len(kb.specials)} specials, {len(kb.classes)} classes, "
+          f"{len(kb.english)} English names, cities {sorted(kb.profiles)}")
+    print(f"load {loaded * 1000:.0f} ms, load + all indexes {warmed * 1000:.0f} ms, "
+          f"memory of the loaded KB with indexes {kb_bytes / 2**20:.1f} MiB")
 
+    print("\n-- tuned set (the list the knowledge base was extended from: says little) --")
     rows = read_eval(data / "eval" / "sorting_eval.tsv")
     results = {}
     for city in ("national", "shanghai"):
         score = evaluate(matcher, rows, city)
         results[city] = score
         n_right, n_wrong = naive_accuracy(kb, rows, city)
-        print(f"{city:9s} {score.total} rows: right {score.rate('right'):.1%}  wrong {score.rate('wrong'):.1%}  "
-              f"not answered {score.rate('unanswered'):.1%}   (naive scan: right {n_right:.1%}, wrong {n_wrong:.1%})")
-        for row, said in score.wrong_rows[:10]:
-            print(f"    wrong: {row.query} expected {row.expected}, got {said}")
+        print(line(f"sorting_eval {city}", score) + f"   (naive scan: right {n_right:.1%}, wrong {n_wrong:.1%})")
 
-    holdout = evaluate(matcher, read_eval(data / "eval" / "sorting_holdout.tsv"))
-    print(f"held-out  {holdout.total} rows (never tuned on): right {holdout.rate('right'):.1%}  "
-          f"wrong {holdout.rate('wrong'):.1%}  not answered {holdout.rate('unanswered'):.1%}")
-    for row, said in holdout.wrong_rows[:10]:
-        print(f"    wrong: {row.query} expected {row.expected}, got {said}")
+    print("\n-- held out: never tuned on --")
+    old = evaluate(matcher, read_eval(data / "eval" / "sorting_holdout.tsv"))
+    print(line("sorting_holdout (2025)", old))
+    held: dict[str, Score] = {}
+    for name in HELD_OUT:
+        path = data / "eval" / name
+        if path.exists():
+            held[name] = evaluate(matcher, read_eval(path))
+            print(line(name.removesuffix(".tsv"), held[name]))
+    # Only counts are printed for the held-out lists: reading their misses would spoil them.
+
+    cov = measure(matcher, frequent_nouns(jieba_dictionary()), not_items(data / "kb" / "lexicon"))
+    print(f"\nlexicon sweep (jieba nouns, freq >= 200): {cov.nouns} nouns, {cov.excluded} reviewed as not things, "
+          f"{cov.answered}/{cov.things} things answered ({cov.rate:.1%}); `python -m domain.sorting.coverage` lists the holes")
 
     queries = mixed_queries(kb, rows, random.Random(7))
     gc.collect()
@@ -109,14 +138,15 @@ def main() -> int:
     cities = ["shanghai", "national"]
     m50, m99 = timed(lambda q: matcher.classify(q, cities[len(q) % 2]), queries)
     n50, n99 = timed(naive_baseline(kb), queries)
-    print(f"{QUERIES} mixed queries: matcher p50 {m50:.3f} ms p99 {m99:.3f} ms; naive scan p50 {n50:.3f} ms p99 {n99:.3f} ms")
+    print(f"\n{QUERIES} mixed queries: matcher p50 {m50:.3f} ms p99 {m99:.3f} ms; naive scan p50 {n50:.3f} ms p99 {n99:.3f} ms")
 
-    sh = results["shanghai"]
+    items = held.get(HELD_OUT[0], old)
+    inferred = [s for s in held.values() if s.inferred] or [old]
+    inferred_wrong = sum(s.inferred_wrong for s in inferred) / max(1, sum(s.inferred for s in inferred))
     aims = {
-        "right>=95% (shanghai)": sh.rate("right") >= 0.95,
-        "wrong<=2% (shanghai)": sh.rate("wrong") <= 0.02,
-        "held-out right>=95%": holdout.rate("right") >= 0.95,
-        "held-out wrong<=2%": holdout.rate("wrong") <= 0.02,
+        "held-out items right>=95%": items.rate("right") >= 0.95,
+        "held-out items wrong<=1.5%": items.rate("wrong") <= 0.015,
+        "inferred wrong<=5%": inferred_wrong <= 0.05,
         "p99<5ms": m99 < 5,
         "load<1s": warmed < 1,
     }

@@ -29,6 +29,8 @@ def answer(ctx: Context, m: Incoming) -> str:
     c = matcher.classify(text, ctx.config.CITY_PROFILE)
     if c.status in ("not_found", "ambiguous") and c.normalized:
         _miss(ctx, c.normalized, c.status)
+    elif any(a.matched_by == "class" for a in c.answers):  # answered by its class: worth an item of its own
+        _miss(ctx, c.normalized, "inferred")
     for sub in c.items:  # several items: record the ones we could not place
         if sub.status in ("not_found", "ambiguous") and sub.normalized:
             _miss(ctx, sub.normalized, sub.status)

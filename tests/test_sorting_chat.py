@@ -38,11 +38,19 @@ def test_joke_gets_a_polite_steer(user: Any, runtime: Any) -> None:
 
 def test_unknown_item_is_recorded_with_a_count(user: Any, runtime: Any) -> None:
     for _ in range(2):
-        reply = user.say("量子纠缠发生器")
+        reply = user.say("量子纠缠态")
         assert reply is not None and "已记录" in reply
     with runtime.sessions.begin() as s:
         miss = s.scalar(select(KbMiss))
         assert miss is not None and miss.count == 2 and "量子" in miss.query
+
+
+def test_answer_by_class_is_said_and_recorded_for_review(user: Any, runtime: Any) -> None:
+    reply = user.say("量子纠缠发生器")
+    assert reply == "量子纠缠发生器（按“电器电子产品”判断）：可回收物（蓝色桶）\n投放：轻投轻放"
+    with runtime.sessions.begin() as s:
+        miss = s.scalar(select(KbMiss))
+        assert miss is not None and (miss.query, miss.status, miss.count) == ("量子纠缠发生器", "inferred", 1)
 
 
 def test_category_guide_for_the_city(user: Any) -> None:
@@ -56,9 +64,9 @@ def test_guide_menu_click(user: Any) -> None:
 
 
 def test_office_edit_changes_the_answer(user: Any, runtime: Any, clock: Any) -> None:
-    assert "暂时没有查到" in (user.say("量子纠缠发生器") or "")
+    assert "暂时没有查到" in (user.say("量子纠缠态") or "")
     with runtime.sessions.begin() as s:
-        s.add(KbItem(name="量子纠缠发生器", category="有害垃圾", aliases="量子机", tip="",
+        s.add(KbItem(name="量子纠缠态", category="有害垃圾", aliases="量子机", tip="",
                      updated_at=clock.now, updated_by="admin"))
     reply = user.say("量子机")
     assert reply is not None and "有害垃圾" in reply

@@ -27,6 +27,12 @@ class Score:
     right: int = 0
     wrong: int = 0
     unanswered: int = 0
+    #: Unanswered rows split: the bot asked back (ambiguous) or found nothing.
+    asked_back: int = 0
+    not_found: int = 0
+    #: Answered rows whose answer was inferred (compound, class, homophone, fuzzy), by verdict.
+    inferred_right: int = 0
+    inferred_wrong: int = 0
     wrong_rows: list[tuple[EvalRow, str]] = field(default_factory=list)
     unanswered_rows: list[tuple[EvalRow, str]] = field(default_factory=list)
 
@@ -35,9 +41,19 @@ class Score:
         """Rows scored."""
         return self.right + self.wrong + self.unanswered
 
-    def rate(self, verdict: Verdict) -> float:
-        """Share of rows with this verdict."""
+    def rate(self, verdict: str) -> float:
+        """Share of rows with this verdict (or asked_back / not_found)."""
         return getattr(self, verdict) / self.total if self.total else 0.0
+
+    @property
+    def inferred(self) -> int:
+        """Rows answered by inference."""
+        return self.inferred_right + self.inferred_wrong
+
+    @property
+    def inferred_wrong_rate(self) -> float:
+        """Share of inferred answers that were wrong."""
+        return self.inferred_wrong / self.inferred if self.inferred else 0.0
 
 
 def read_eval(path: Path) -> list[EvalRow]:
@@ -64,7 +80,10 @@ def _one(c: Classification, expected: str) -> Verdict:
         return "wrong" if answered else "right"
     if not answered:
         return "unanswered"
-    return "right" if all(a.category == expected for a in c.answers) else "wrong"
+    if c.special and not c.part:
+        return "unanswered"  # a composite answered in parts when one category was expected
+    answers = c.answers[:1] if c.part else c.answers
+    return "right" if all(a.category == expected for a in answers) else "wrong"
 
 
 def verdict(c: Classification, expected: str) -> Verdict:
@@ -78,6 +97,14 @@ def verdict(c: Classification, expected: str) -> Verdict:
     if "wrong" in verdicts:
         return "wrong"
     return "right" if all(v == "right" for v in verdicts) else "unanswered"
+
+
+def _asked_back(c: Classification) -> bool:
+    return c.status == "ambiguous" or any(s.status == "ambiguous" for s in c.items)
+
+
+def _inferred(c: Classification) -> bool:
+    return any(a.inferred for a in c.answers) or any(_inferred(s) for s in c.items)
 
 
 def describe(c: Classification) -> str:
@@ -99,4 +126,13 @@ def evaluate(matcher: Matcher, rows: Iterable[EvalRow], city: str | None = None)
             score.wrong_rows.append((row, describe(c)))
         elif v == "unanswered":
             score.unanswered_rows.append((row, describe(c)))
+            if _asked_back(c):
+                score.asked_back += 1
+            else:
+                score.not_found += 1
+        if v in ("right", "wrong") and _inferred(c):
+            if v == "right":
+                score.inferred_right += 1
+            else:
+                score.inferred_wrong += 1
     return score

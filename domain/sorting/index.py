@@ -4,7 +4,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Mapping
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from domain.sorting.model import Item, Special
 from domain.sorting.normalize import key
@@ -13,11 +13,6 @@ from domain.sorting.normalize import key
 def pinyin_full(text: str) -> str:
     """Toneless pinyin without separators ("香蕉皮" → "xiangjiaopi")."""
     return "".join(lazy_pinyin(text, errors="default")).lower()
-
-
-def pinyin_initials(text: str) -> str:
-    """Pinyin initials ("香蕉皮" → "xjp")."""
-    return "".join(p[0] for p in lazy_pinyin(text, style=Style.FIRST_LETTER, errors="default") if p).lower()
 
 
 def _add(table: dict[str, list[str]], k: str, name: str) -> None:
@@ -30,7 +25,8 @@ def _add(table: dict[str, list[str]], k: str, name: str) -> None:
 class Index:
     """Keys of every item name and alias; pinyin tables are built on first use."""
 
-    def __init__(self, items: Mapping[str, Item], specials: Mapping[str, Special]) -> None:
+    def __init__(self, items: Mapping[str, Item], specials: Mapping[str, Special],
+                 english: Mapping[str, str] | None = None) -> None:
         self.items = items
         self.specials: dict[str, str] = {}
         for special in specials.values():
@@ -42,6 +38,11 @@ class Index:
         for item in items.values():
             for alias in item.aliases:
                 _add(exact, key(alias), item.name)
+        for text, name in (english or {}).items():  # English names come last: Chinese keys win
+            if name in items:
+                _add(exact, key(text), name)
+            elif name in specials:
+                self.specials.setdefault(key(text), name)
         self.exact: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in exact.items()}
 
     def lookup(self, k: str) -> tuple[str, ...]:
@@ -71,9 +72,17 @@ class Index:
         return list(found)
 
     @cached_property
+    def _syllables(self) -> dict[str, list[str]]:
+        """Toneless pinyin syllables of every non-latin key (one pypinyin call per key)."""
+        return {k: lazy_pinyin(k, errors="default") for k in (*self.exact, *self.specials) if not k.isascii()}
+
+    @cached_property
     def key_pinyin(self) -> dict[str, str]:
         """Full pinyin of every non-latin key."""
-        return {k: pinyin_full(k) for k in (*self.exact, *self.specials) if not k.isascii()}
+        return {k: "".join(syl).lower() for k, syl in self._syllables.items()}
+
+    def _initials(self, k: str) -> str:
+        return "".join(s[0] for s in self._syllables[k] if s).lower()
 
     def pinyin_near(self, length: int, spread: int) -> list[str]:
         """Pinyin keys whose length is within ``spread`` of ``length``."""
@@ -88,11 +97,11 @@ class Index:
                 for name in names:
                     _add(full, self.key_pinyin[k], name)
                     if key(name) == k:  # initials of names only: aliases make too many collisions
-                        _add(initials, pinyin_initials(k), name)
+                        _add(initials, self._initials(k), name)
         for k in self.specials:
             if not k.isascii():
                 _add(full, self.key_pinyin[k], "\x00" + self.specials[k])
-                _add(initials, pinyin_initials(k), "\x00" + self.specials[k])
+                _add(initials, self._initials(k), "\x00" + self.specials[k])
         return ({k: tuple(v) for k, v in full.items()}, {k: tuple(v) for k, v in initials.items()})
 
     @property

@@ -9,6 +9,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Iterable, Mapping
 
+from domain.sorting.classes import Ontology, ThingClass, read_classes
 from domain.sorting.index import Index
 from domain.sorting.model import CATEGORIES, CategoryRule, CityProfile, Item, Override, Part, Special
 
@@ -37,11 +38,19 @@ class KnowledgeBase:
     profiles: Mapping[str, CityProfile]
     specials: Mapping[str, Special]
     records: tuple[Record, ...] = field(default=(), repr=False, compare=False)
+    classes: tuple[ThingClass, ...] = ()
+    #: English names ("battery", "plastic bottle") → item or special name.
+    english: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     @cached_property
     def index(self) -> Index:
         """Exact/alias index (pinyin and fuzzy indexes inside are lazier still)."""
-        return Index(self.items, self.specials)
+        return Index(self.items, self.specials, self.english)
+
+    @cached_property
+    def ontology(self) -> Ontology:
+        """Classes of things for names the items lack."""
+        return Ontology(self.classes)
 
     def warm(self) -> None:
         """Build every lazy index now (for start-up or benchmarks)."""
@@ -151,6 +160,8 @@ def read_profile(city_dir: Path) -> CityProfile:
         name=data.get("name", city_dir.name),
         categories=MappingProxyType(rules),
         overrides=MappingProxyType(read_overrides(city_dir)),
+        regulation=str(data.get("regulation", "")),
+        regulation_date=str(data.get("regulation_date", "")),
     )
 
 
@@ -165,7 +176,7 @@ def read_specials(path: Path) -> dict[str, Special]:
     specials: dict[str, Special] = {}
     for spec in data.get("special", ()):
         parts = tuple(
-            Part(p["what"], p.get("item", ""), p.get("category", ""), p.get("action", ""))
+            Part(p["what"], p.get("item", ""), p.get("category", ""), p.get("action", ""), tuple(p.get("names", ())))
             for p in spec.get("parts", ())
         )
         for part in parts:
@@ -186,6 +197,14 @@ def read_specials(path: Path) -> dict[str, Special]:
     return specials
 
 
+def read_english(path: Path) -> dict[str, str]:
+    """english.csv (header english,name): English names of items and specials."""
+    if not path.exists():
+        return {}
+    return {row["english"]: row["name"] for _, row in _read_csv(path, ["english", "name"])
+            if row.get("english") and row.get("name")}
+
+
 def load_kb(data_dir: Path) -> KnowledgeBase:
     """Load data/kb: items/*.csv, cities/*/profile.toml + overrides*.csv, special.toml."""
     records: list[Record] = []
@@ -203,4 +222,6 @@ def load_kb(data_dir: Path) -> KnowledgeBase:
         profiles=MappingProxyType(profiles),
         specials=MappingProxyType(read_specials(data_dir / "special.toml")),
         records=tuple(records),
+        classes=read_classes(data_dir / "classes.toml"),
+        english=MappingProxyType(read_english(data_dir / "english.csv")),
     )

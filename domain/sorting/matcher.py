@@ -6,10 +6,11 @@ import re
 from domain.sorting.intents import chitchat_kind, guide_category
 from domain.sorting.kb import NATIONAL, KnowledgeBase
 from domain.sorting.model import Answer, Classification, ResolvedPart, Special
-from domain.sorting.normalize import Normalizer, strip_noise, strip_wrappers
+from domain.sorting.normalize import Normalizer, key, strip_english, strip_noise, strip_wrappers
 from domain.sorting.stages import OK_CONFIDENCE, CategoryOf, Resolution, resolve
 
 _SEPARATORS = re.compile(r"[,，、;；/|\s]+|还有|以及|和|跟|与|及|加上|外加|或者|或")
+_EN_SEPARATORS = re.compile(r"\s*(?:[,;/|&]|\band\b|\bor\b)\s*")
 _MAX_PARTS = 8
 
 
@@ -24,6 +25,8 @@ class Matcher:
         """Classify one message: guide, chit-chat, one item, several items, or not found."""
         city = city if city in self.kb.profiles else NATIONAL
         cleaned = self.normalizer.clean(query)
+        if cleaned.isascii():
+            cleaned = strip_english(cleaned)
         compact = strip_noise(cleaned)
         base = Classification(query=query, city=city, status="not_found", normalized=compact)
         if not compact:
@@ -34,7 +37,7 @@ class Matcher:
         core = strip_wrappers(compact)
         category_of = self._category_of(city)
         index = self.kb.index
-        first = resolve(index, core, category_of)
+        first = resolve(index, core, category_of, onto=self.kb.ontology, city=city)
         if first.kind in ("item", "special") and first.matched_by in ("exact", "alias", "special", "modifier"):
             return self._build(query, city, core, first)
         chat = chitchat_kind(compact, core)
@@ -56,12 +59,14 @@ class Matcher:
 
     def _multi(self, query: str, city: str, cleaned: str) -> Classification | None:
         """Several items in one message ("电池和香蕉皮"), each classified on its own."""
-        pieces = [strip_wrappers(strip_noise(p)) for p in _SEPARATORS.split(cleaned)]
+        splitter = _EN_SEPARATORS if cleaned.isascii() else _SEPARATORS
+        pieces = [strip_wrappers(strip_noise(strip_english(p) if p.isascii() else p)) for p in splitter.split(cleaned)]
         pieces = [p for p in pieces if p][:_MAX_PARTS]
         if len(pieces) < 2:
             return None
         category_of = self._category_of(city)
-        subs = [self._build(p, city, p, resolve(self.kb.index, p, category_of, fuzzy_ok=False)) for p in pieces]
+        subs = [self._build(p, city, p, resolve(self.kb.index, p, category_of, fuzzy_ok=False,
+                                                onto=self.kb.ontology, city=city)) for p in pieces]
         known = [s for s in subs if s.status != "not_found"]
         if len(known) < 2 and len(known) < len(subs):
             return None
@@ -77,6 +82,11 @@ class Matcher:
             return self._special(query, city, core, self.kb.specials[res.special], res)
         if res.kind == "item" and res.confidence >= OK_CONFIDENCE:
             return Classification(query, city, "ok", core, answers=(self._answer(res.names[0], city, res),))
+        if res.kind == "class":
+            label = self.kb.profile(city).label(res.category)
+            answer = Answer(item=core, category=res.category, label=label, confidence=res.confidence,
+                            matched_by=res.matched_by, inferred=True, basis=res.via)
+            return Classification(query, city, "ok", core, answers=(answer,))
         if res.kind in ("item", "ambiguous") and res.names:
             return Classification(query, city, "ambiguous", core, suggestions=res.names[:4])
         return Classification(query, city, "not_found", core, suggestions=self._nearby(core, city))
@@ -87,7 +97,7 @@ class Matcher:
         return Answer(
             item=name, category=category, label=self.kb.profile(city).label(category),
             confidence=res.confidence, matched_by=res.matched_by, tip=item.tip,
-            inferred=res.inferred, note=note,
+            inferred=res.inferred, note=note, basis=res.via if res.inferred else "",
         )
 
     def _special(self, query: str, city: str, core: str, special: Special, res: Resolution) -> Classification:
@@ -96,10 +106,19 @@ class Matcher:
         for part in special.parts:
             category = (self.kb.category_for(part.item, city)[0] if part.item else "") or part.category
             parts.append(ResolvedPart(part.what, category, profile.label(category) if category else "", part.action))
-        status = "ok" if special.kind == "composite" else "ambiguous"
+        if special.kind != "composite":
+            return Classification(query, city, "ambiguous", core, parts=tuple(parts), special=special.name,
+                                  suggestions=special.options, question=special.question, tip=special.tip)
+        named = _named_part(special, {core, res.via})
+        order = sorted(range(len(parts)), key=lambda i: i != named)
+        answers = tuple(
+            Answer(item=parts[i].what, category=parts[i].category, label=parts[i].label, confidence=res.confidence,
+                   matched_by="part" if i == named else res.matched_by)
+            for i in order if parts[i].category
+        )
         return Classification(
-            query, city, status, core, parts=tuple(parts), special=special.name,
-            suggestions=special.options, question=special.question, tip=special.tip,
+            query, city, "ok", core, answers=answers, parts=tuple(parts), special=special.name,
+            question=special.question, tip=special.tip, part=special.parts[named].what if named >= 0 else "",
         )
 
     def _nearby(self, core: str, city: str) -> tuple[str, ...]:
@@ -113,3 +132,15 @@ class Matcher:
                     if name not in found:
                         found.append(name)
         return tuple(found[:3])
+
+
+def _named_part(special: Special, said: set[str]) -> int:
+    """Index of the part the query names ("粽叶", "月饼盒"), -1 when it names the whole."""
+    said = {k for k in said if k and k != key(special.name)}
+    for i, part in enumerate(special.parts):
+        if said & {key(n) for n in part.names}:
+            return i
+    for i, part in enumerate(special.parts):
+        if any(k in key(part.what) for k in said if len(k) >= 2):
+            return i
+    return -1

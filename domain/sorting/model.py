@@ -60,6 +60,9 @@ class CityProfile:
     name: str
     categories: Mapping[str, CategoryRule]
     overrides: Mapping[str, Override] = field(default_factory=lambda: MappingProxyType({}))
+    #: The city's regulation ("北京市生活垃圾管理条例") and the date it took effect ("2020-05-01").
+    regulation: str = ""
+    regulation_date: str = ""
 
     def rule(self, category: str) -> CategoryRule:
         """Rule for a national category (a neutral one when the profile lacks it)."""
@@ -79,6 +82,8 @@ class Part:
     item: str = ""
     category: str = ""
     action: str = ""
+    #: Names a resident may use for this part alone ("粽叶", "月饼盒").
+    names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ class Answer:
     tip: str = ""
     inferred: bool = False
     note: str = ""
+    #: What an inferred answer was judged by: a known item or a class ("衣物").
+    basis: str = ""
 
 
 @dataclass(frozen=True)
@@ -135,3 +142,5 @@ class Classification:
     tip: str = ""
     items: tuple[Classification, ...] = ()
     missing: tuple[str, ...] = ()
+    #: The part of a composite the query named ("粽叶" of 粽子); its answer comes first.
+    part: str = ""

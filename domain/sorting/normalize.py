@@ -59,6 +59,34 @@ def strip_wrappers(text: str) -> str:
     return current
 
 
+# English questions ("is a battery recyclable?", "how do I dispose of old batteries"): cut to the thing.
+_EN_LEAD = re.compile(
+    r"^(?:(?:please|hi|hello|excuse me)[, ]+)?(?:how (?:do|should|can|to) (?:i |we |you )?(?:dispose of|throw away|throw out|"
+    r"get rid of|recycle|sort|discard|bin)|how to (?:dispose of|throw away|sort|recycle)|where (?:do|should|can) (?:i |we )?"
+    r"(?:put|throw|dispose of|bin)|where does|where do|which bin (?:is|for|does)?|what bin (?:is|for|does|do)?|"
+    r"what (?:kind of |type of |category of )?(?:waste|garbage|trash|rubbish) (?:is|are)|is|are|can i recycle|can you recycle|"
+    r"what about|and)\s+"
+)
+_EN_TAIL = re.compile(
+    r"\s+(?:go|goes|go in|go into|belong to|belongs to|belong in|belongs in|recyclable|hazardous|harmful|"
+    r"kitchen waste|food waste|wet waste|dry waste|residual waste|other waste|trash|garbage|rubbish|waste)?\s*"
+    r"(?:or (?:not|\w+ waste))?\s*$"
+)
+
+
+def strip_english(text: str) -> str:
+    """Cut an English question down to the thing it names (lowercase ASCII text)."""
+    current = text.strip()
+    for _ in range(3):
+        before = current
+        current = _EN_LEAD.sub("", current).strip()
+        cut = _EN_TAIL.sub("", current).strip()
+        current = cut or current
+        if current == before:
+            break
+    return current
+
+
 def key(text: str) -> str:
     """Lookup key for data text: NFKC width folding, lowercase, no punctuation or spaces."""
     return strip_noise(unicodedata.normalize("NFKC", text).lower())

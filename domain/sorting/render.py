@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from domain.sorting.guides import bin_phrase, category_guide, overview
 from domain.sorting.intents import OVERVIEW
-from domain.sorting.model import RESIDUAL, Answer, Classification, CityProfile, ResolvedPart
+from domain.sorting.model import Answer, Classification, CityProfile, ResolvedPart
 
 _EXAMPLE = "比如发送“电池”“香蕉皮”“奶茶杯”"
 _CHITCHAT = {
@@ -13,9 +13,12 @@ _CHITCHAT = {
 }
 
 
-def _answer_line(a: Answer, profile: CityProfile) -> str:
-    basis = f"（按“{a.item}”判断）" if a.inferred else ""
-    line = f"{a.item}{basis}：{bin_phrase(profile, a.category)}"
+def _answer_line(a: Answer, profile: CityProfile, subject: str = "") -> str:
+    if a.inferred:
+        basis = a.basis or a.item
+        line = f"{subject or a.item}（按“{basis}”判断）：{bin_phrase(profile, a.category)}"
+    else:
+        line = f"{a.item}：{bin_phrase(profile, a.category)}"
     if a.note:
         line += f"。{a.note}"
     return line
@@ -34,7 +37,7 @@ def _part_line(p: ResolvedPart, profile: CityProfile) -> str:
 
 def _single(c: Classification, profile: CityProfile) -> str:
     a = c.answers[0]
-    lines = [_answer_line(a, profile)]
+    lines = [_answer_line(a, profile, c.normalized)]
     how = _how(profile, a.category)
     if how:
         lines.append(how)
@@ -46,6 +49,10 @@ def _single(c: Classification, profile: CityProfile) -> str:
 def _special(c: Classification, profile: CityProfile) -> str:
     head = f"{c.special}要分开投放：" if c.status == "ok" else f"{c.special}要看种类："
     lines = [head, *(_part_line(p, profile) for p in c.parts)]
+    if c.part and c.answers:
+        first = c.answers[0]
+        lines = [f"{c.normalized}：{bin_phrase(profile, first.category)}", f"整个{c.special}要分开投放：",
+                 *(_part_line(p, profile) for p in c.parts)]
     if c.question:
         lines.append(c.question)
     if c.tip:
@@ -64,14 +71,16 @@ def _not_found(c: Classification, profile: CityProfile) -> str:
     text = f"暂时没有查到“{c.normalized}”，这个问题已记录，我们会尽快补充。"
     if c.suggestions:
         text += "相近的有：" + "、".join(c.suggestions) + "。"
-    return text + f"实在拿不准的，可投{bin_phrase(profile, RESIDUAL)}。"
+    # Never send an unknown thing to a bin: a battery or a medicine would be the worst guess.
+    return text + ("拿不准时请先别投放：带电池或插电的物品、药品、油漆、灯管等不能混投，"
+                   "可以换个说法再问我，或问问小区的分类指导员。")
 
 
 def _multi(c: Classification, profile: CityProfile) -> str:
     lines = []
     for sub in c.items:
-        if sub.status == "ok" and sub.answers:
-            lines.append(_answer_line(sub.answers[0], profile))
+        if sub.status == "ok" and sub.answers and not sub.special:
+            lines.append(_answer_line(sub.answers[0], profile, sub.normalized))
         elif sub.special:
             cases = "；".join(f"{p.what}{p.action or bin_phrase(profile, p.category)}" for p in sub.parts)
             lines.append(f"{sub.special}：{cases}")

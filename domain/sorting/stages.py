@@ -7,7 +7,9 @@ from typing import Callable, Literal
 
 from rapidfuzz import fuzz, process
 
+from domain.sorting.classes import ClassMatch, Ontology
 from domain.sorting.index import Index, pinyin_full
+from domain.sorting.model import FOOD, HAZARDOUS
 
 OK_CONFIDENCE = 0.8
 SUGGEST_CONFIDENCE = 0.6
@@ -21,10 +23,6 @@ _MODIFIER_PREFIX = re.compile(
 _FILLER_SUFFIX = re.compile(r"(?:之类的|之类|什么的|啥的|这种东西|这类东西|东西|一类|类|等等|等|们|儿|子|碎片|碎了)$")
 # Prefix words that may change a category (dirty paper is not recyclable): never infer past them.
 _RISKY = re.compile(r"[脏污油湿沾染泡粘带装]")
-# Materials that decide the bin whatever the object ("不锈钢勺子", "陶瓷勺"): prefix → item name.
-_MATERIALS = (("不锈钢", "金属制品"), ("金属", "金属制品"), ("铝合金", "金属制品"), ("铁", "金属制品"), ("铝", "金属制品"),
-              ("铜", "金属制品"), ("陶瓷", "陶瓷制品"), ("瓷", "陶瓷制品"), ("玻璃", "玻璃制品"))
-
 # Names ending in a substance ("玻璃水", "玻璃胶", "瓷砖清洁剂") are not objects of that material.
 _SUBSTANCE_TAIL = re.compile(r"[水液剂胶油膏粉霜乳漆蜡泥]$")
 
@@ -38,13 +36,15 @@ CategoryOf = Callable[[str], str]
 class Resolution:
     """Outcome for one mention; names are item names, special a special's name."""
 
-    kind: Literal["item", "special", "ambiguous", "none"]
+    kind: Literal["item", "special", "class", "ambiguous", "none"]
     names: tuple[str, ...] = ()
     special: str = ""
     confidence: float = 0.0
     matched_by: str = ""
     inferred: bool = False
     via: str = ""
+    #: The city's category of a class answer.
+    category: str = ""
 
 
 def _pick(index: Index, names: tuple[str, ...], category_of: CategoryOf, conf: float, by: str,
@@ -70,10 +70,28 @@ def exact(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
     return None
 
 
+_ENGLISH_PREFIX = re.compile(r"^(?:a|an|the|some|my|this|these|old|used|empty|broken|waste|unwanted|leftover)+(?=[a-z]{3})")
+
+
+def _singular(word: str) -> list[str]:
+    """English singulars to try: batteries → battery, boxes → box, bottles → bottle."""
+    found = []
+    if word.endswith("ies") and len(word) > 4:
+        found.append(word[:-3] + "y")
+    if word.endswith("es") and len(word) > 3:
+        found.append(word[:-2])
+    if word.endswith("s") and len(word) > 2:
+        found.append(word[:-1])
+    return found
+
+
 def modifiers(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
     """Drop harmless modifiers (废旧、用过的、…的、等) and look up again."""
     variants = []
     bare = _MODIFIER_PREFIX.sub("", k)
+    if k.isascii():
+        bare = _ENGLISH_PREFIX.sub("", k)
+        variants.extend(_singular(bare))
     for cand in (bare, _FILLER_SUFFIX.sub("", bare), _FILLER_SUFFIX.sub("", k), k.replace("的", ""), bare.replace("的", "")):
         if cand and cand != k and cand not in variants:
             variants.append(cand)
@@ -84,32 +102,90 @@ def modifiers(index: Index, k: str, category_of: CategoryOf) -> Resolution | Non
     return None
 
 
-def compound(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
-    """The longest known tail of an unknown compound ("精华玻璃瓶" → 玻璃瓶), as an inference."""
+def _tail(index: Index, k: str, category_of: CategoryOf) -> tuple[str, Resolution] | None:
+    """The longest known tail of a compound (at least two characters), stopping at risky words."""
     for start in range(1, len(k) - 1):
-        tail = k[start:]
         head = k[:start]
         if _RISKY.search(head):
             return None
-        found = exact(index, tail, category_of)
-        if found is None:
-            continue
-        conf = round(0.8 + 0.15 * len(tail) / len(k), 3)
-        head_found = exact(index, head, category_of) if head in _MATERIAL_WORDS else None
+        found = exact(index, k[start:], category_of)
+        if found is not None:
+            return k[start:], found
+    return None
+
+
+def _class_answer(match: ClassMatch, city: str, conf: float) -> Resolution:
+    cls = match.cls
+    return Resolution("class", (cls.name,), confidence=conf, matched_by="class", inferred=True,
+                      via=cls.name, category=cls.category_in(city))
+
+
+def _known_category(index: Index, category_of: CategoryOf) -> Callable[[str], str]:
+    """National-or-city category of a known name or alias key, '' when unknown."""
+    def known(text: str) -> str:
+        names = index.lookup(text)
+        return category_of(names[0]) if names else ""
+    return known
+
+
+def _composite_part(index: Index, k: str) -> Resolution | None:
+    """A part of a known special named by its parent ("粽子馅", "月饼盒子"): the special, told which part."""
+    for end in range(len(k) - 1, 1, -1):
+        name = index.specials.get(k[:end])
+        if name is not None and k[end:][-1] in _PARTS:
+            return Resolution("special", special=name, confidence=0.9, matched_by="part", via=k)
+    return None
+
+
+def _prefix_applies(index: Index, onto: Ontology, match: ClassMatch, k: str, category_of: CategoryOf) -> bool:
+    """A deciding prefix ("不锈钢", "电") applies when what follows is an object, not a substance or a food."""
+    if not match.cls.decisive or _SUBSTANCE_TAIL.search(k):
+        return False
+    rest = match.rest
+    rest_names = index.lookup(rest)
+    if rest_names:
+        return category_of(rest_names[0]) not in (FOOD, HAZARDOUS) and not rest_names[0].startswith("\x00")
+    if onto.head_classes(rest, _known_category(index, category_of)):
+        return True
+    # A one-character prefix (铁, 电, 瓷) starts many words that are not about the material.
+    return len(k) - len(rest) >= 2 and len(rest) >= 1
+
+
+def infer(index: Index, k: str, category_of: CategoryOf, onto: Ontology | None = None,
+          city: str = "") -> Resolution | None:
+    """An unknown name judged by a known tail, a deciding prefix or its class; disagreement asks back."""
+    onto = onto or Ontology(())
+    prefix = onto.prefix_class(k)
+    if prefix is not None and _prefix_applies(index, onto, prefix, k, category_of):
+        wanted = prefix.cls.category_in(city)
+        tail = _tail(index, k, category_of)
+        if tail is not None and tail[1].kind == "item" and category_of(tail[1].names[0]) == wanted:
+            name, found = tail
+            return Resolution("item", found.names, confidence=round(0.8 + 0.15 * len(name) / len(k), 3),
+                              matched_by="compound", inferred=True, via=name)
+        return _class_answer(prefix, city, 0.85)
+    heads = onto.head_classes(k, _known_category(index, category_of))
+    head = heads[0] if heads else None
+    tail = _tail(index, k, category_of)
+    if tail is not None and tail[1].kind == "special" and head is not None and head.how == "part":
+        tail = None  # "开心果壳": the parent decides, not the generic "壳" question
+    whole = _composite_part(index, k)
+    if whole is not None and (tail is None or tail[1].kind != "item"):
+        return whole
+    if tail is not None:
+        name, found = tail
+        conf = round(0.8 + 0.15 * len(name) / len(k), 3)
+        lead = k[: len(k) - len(name)]
+        head_found = exact(index, lead, category_of) if lead in _MATERIAL_WORDS else None
         if found.kind == "item" and head_found is not None and head_found.kind == "item":
             if category_of(head_found.names[0]) != category_of(found.names[0]):  # "塑料花盆": material vs object
                 return Resolution("ambiguous", (found.names[0], head_found.names[0]), confidence=conf, matched_by="compound")
-        return Resolution(found.kind, found.names, found.special, conf, "compound", inferred=True, via=tail)
-    return material(index, k, category_of)
-
-
-def material(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
-    """An unknown object named by a deciding material ("不锈钢勺子" → 金属制品)."""
-    if _SUBSTANCE_TAIL.search(k):
-        return None
-    for prefix, name in _MATERIALS:
-        if k.startswith(prefix) and len(k) > len(prefix) and name in index.items:
-            return Resolution("item", (name,), confidence=0.85, matched_by="material", inferred=True, via=prefix)
+        if (found.kind == "item" and head is not None and head.how == "part"
+                and head.cls.category_in(city) != category_of(found.names[0])):
+            return Resolution("ambiguous", (found.names[0],), confidence=conf, matched_by="compound")
+        return Resolution(found.kind, found.names, found.special, conf, "compound", inferred=True, via=name)
+    if head is not None:
+        return _class_answer(head, city, 0.88 if head.how == "part" else 0.85)
     return None
 
 
@@ -128,12 +204,58 @@ def pinyin(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
         return None
     # A typo keeps most characters: "点池" → 电池 shares 池; "砂锅" and "沙果" share none.
     close = tuple(n for n in names if any(_same_chars(k, s) * 2 >= len(k) for s in index.spellings(n)))
+    close = tuple(n for n in close if _compatible(k, n, index))
+    if not close:
+        return None  # same sound, no shared character: offered only when nothing better exists
     # Two-character words sounding alike are different words more often than typos
     # ("鱼竿" / "鱼肝", "麻将" / "麻酱"): ask back instead of answering.
-    if close and len(k) >= 3:
+    if len(k) >= 3:
         return _pick(index, close, category_of, 0.88, "homophone")
-    return Resolution("ambiguous", tuple(n.lstrip("\x00") for n in close or names), confidence=0.6,
-                      matched_by="homophone")
+    return Resolution("ambiguous", tuple(n.lstrip("\x00") for n in close), confidence=0.6, matched_by="homophone")
+
+
+def same_sound(index: Index, k: str) -> Resolution:
+    """Last resort: names with exactly the query's pinyin, offered as a question."""
+    names = index.pinyin.get(pinyin_full(k), ()) if not k.isascii() and len(k) >= 2 else ()
+    if not names:
+        return Resolution("none")
+    return Resolution("ambiguous", tuple(n.lstrip("\x00") for n in names), confidence=0.6, matched_by="homophone")
+
+
+# Parts of a thing: a query naming one part is never answered with another part ("粽子馅" ≠ "粽子绳").
+_PARTS = frozenset("馅叶绳壳皮核籽渣盒袋瓶罐盖膜芯汤骨刺梗根纸线套垫")
+# Modifiers that change a thing's class: never dropped or added by a fuzzy match ("电热水袋" ≠ "热水袋").
+_CLASS_MODIFIERS = ("充电", "电动", "电热", "电子", "电", "不锈钢", "金属", "铁", "铝", "铜", "钢", "药", "玻璃", "陶瓷", "塑料", "纸")
+
+
+def _modifier(text: str) -> str:
+    return next((m for m in _CLASS_MODIFIERS if text.startswith(m)), "")
+
+
+def _compatible(k: str, name: str, index: Index) -> bool:
+    """A candidate keeps the query's part and class-changing modifier (by any of its spellings)."""
+    own = name.lstrip("\x00")
+    if k[-1] in _PARTS and own[-1] in _PARTS and own[-1] != k[-1]:
+        return False
+    for spelling in index.spellings(name):
+        if not spelling:
+            continue
+        if k[-1] in _PARTS and spelling[-1] in _PARTS and spelling[-1] != k[-1]:
+            continue
+        mine, theirs = _modifier(k), _modifier(spelling)
+        if mine and mine != theirs:  # the query's modifier is dropped or changed
+            continue
+        if theirs and not mine and len(spelling) > len(k):  # the candidate adds one
+            continue
+        return True
+    return False
+
+
+def _related(k: str, spelling: str) -> bool:
+    """A suggestion shares a two-character piece with the query (or, for short ones, its head), not just a sound."""
+    if len(k) <= 2 and k[-1] == spelling[-1]:
+        return True
+    return any(k[i:i + 2] in spelling for i in range(len(k) - 1))
 
 
 def _same_chars(a: str, b: str) -> int:
@@ -155,13 +277,14 @@ def fuzzy(index: Index, k: str, category_of: CategoryOf) -> Resolution:
         chars = [c for c in near if abs(len(c) - len(k)) <= 1]
         for choice, score, _ in process.extract(k, chars, scorer=fuzz.ratio, limit=5, score_cutoff=50):
             for name in index.lookup(choice):
-                scored[name] = max(scored.get(name, 0.0), score / 100 * 0.9)
+                if _compatible(k, name, index) and _related(k, choice):
+                    scored[name] = max(scored.get(name, 0.0), score / 100 * 0.9)
         py = pinyin_full(k)
         sounds = {index.key_pinyin[c] for c in near if c in index.key_pinyin}
         for choice, score, _ in process.extract(py, sounds, scorer=fuzz.ratio, limit=5, score_cutoff=75):
             # A near pinyin of Chinese text is a different word more often than a typo: suggest only.
             for name in index.pinyin[choice]:
-                if any(set(k) & set(sp) for sp in index.spellings(name)):
+                if _compatible(k, name, index) and any(_related(k, sp) for sp in index.spellings(name) if sp):
                     scored[name] = max(scored.get(name, 0.0), score / 100 * 0.75)
     if not scored:
         return Resolution("none")
@@ -177,12 +300,29 @@ def fuzzy(index: Index, k: str, category_of: CategoryOf) -> Resolution:
     return Resolution("ambiguous", tuple(n.lstrip("\x00") for n in names), confidence=round(best, 3), matched_by="fuzzy")
 
 
-def resolve(index: Index, k: str, category_of: CategoryOf, fuzzy_ok: bool = True) -> Resolution:
+def resolve(index: Index, k: str, category_of: CategoryOf, fuzzy_ok: bool = True,
+            onto: Ontology | None = None, city: str = "") -> Resolution:
     """Run the stages in order and return the first confident outcome."""
     if not k:
         return Resolution("none")
-    for stage in (exact, modifiers, compound, pinyin):
+    for stage in (exact, modifiers):
         found = stage(index, k, category_of)
         if found is not None:
             return found
-    return fuzzy(index, k, category_of) if fuzzy_ok else Resolution("none")
+    for name in dict.fromkeys((k, _bare(k))):
+        found = infer(index, name, category_of, onto, city)
+        if found is not None:
+            return found
+    found = pinyin(index, k, category_of)
+    if found is not None:
+        return found
+    if not fuzzy_ok:
+        return Resolution("none")
+    found = fuzzy(index, k, category_of)
+    return found if found.kind != "none" else same_sound(index, k)
+
+
+def _bare(k: str) -> str:
+    """The name without harmless modifiers, for inference ("旧的羊毛大衣" → 羊毛大衣)."""
+    bare = _FILLER_SUFFIX.sub("", _MODIFIER_PREFIX.sub("", k))
+    return bare.replace("的", "") if len(bare) >= 2 else k

@@ -26,6 +26,62 @@ ITEMS = """name,category,aliases,tip
 陶瓷制品,其他垃圾,,
 沙果,厨余垃圾,,
 LED灯,有害垃圾,,
+鱼肝,厨余垃圾,,
+热水袋,其他垃圾,,
+勺子,其他垃圾,,
+开心果,厨余垃圾,,
+粽子绳,其他垃圾,,
+"""
+CLASSES = """
+[[class]]
+name = "虾蟹壳"
+category = "厨余垃圾"
+heads = ["壳"]
+parents = ["虾"]
+
+[[class]]
+name = "食物残余"
+category = "厨余垃圾"
+heads = ["壳", "皮"]
+parent_category = "厨余垃圾"
+
+[[class]]
+name = "电器电子产品"
+category = "可回收物"
+prefixes = ["电动", "电热", "电"]
+decisive = true
+heads = ["机"]
+exceptions = ["打火机"]
+
+[[class]]
+name = "金属制品"
+category = "可回收物"
+prefixes = ["不锈钢", "铁"]
+decisive = true
+exceptions = ["铁观音"]
+
+[[class]]
+name = "陶瓷制品"
+category = "其他垃圾"
+prefixes = ["陶瓷"]
+decisive = true
+
+[[class]]
+name = "衣物"
+category = "可回收物"
+heads = ["卫衣", "外套"]
+exceptions = ["雨衣"]
+
+[[class]]
+name = "家具"
+category = "大件垃圾"
+heads = ["沙发"]
+cities = { shanghai = "可回收物" }
+"""
+ENGLISH = """english,name
+battery,电池
+plastic bottle,塑料瓶
+banana peel,香蕉皮
 """
 SPECIAL = """
 [[special]]
@@ -39,6 +95,15 @@ parts = [{ what = "干电池", item = "干电池" }, { what = "充电电池", it
 name = "奶茶"
 kind = "composite"
 parts = [{ what = "液体", action = "倒掉" }, { what = "杯子", category = "其他垃圾" }]
+
+[[special]]
+name = "粽子"
+kind = "composite"
+aliases = ["粽叶"]
+parts = [
+  { what = "粽子馅、糯米", category = "厨余垃圾" },
+  { what = "粽叶", category = "其他垃圾", names = ["粽子叶"] },
+]
 """
 PROFILE = """key = "{key}"
 name = "{key}"
@@ -65,6 +130,8 @@ def matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
     (root / "items").mkdir()
     (root / "items" / "core.csv").write_text(ITEMS, encoding="utf-8")
     (root / "special.toml").write_text(SPECIAL, encoding="utf-8")
+    (root / "classes.toml").write_text(CLASSES, encoding="utf-8")
+    (root / "english.csv").write_text(ENGLISH, encoding="utf-8")
     for key, food, colour, other in (("national", "厨余垃圾", "绿色", "其他垃圾"), ("shanghai", "湿垃圾", "棕色", "干垃圾")):
         (root / "cities" / key).mkdir(parents=True)
         (root / "cities" / key / "profile.toml").write_text(
@@ -124,8 +191,70 @@ def test_compound_does_not_infer_past_dirt(matcher: Matcher) -> None:
 
 
 def test_material_decides_unknown_object(matcher: Matcher) -> None:
-    assert only(matcher.classify("不锈钢勺子"))[1:] == ("可回收物", "material")
-    assert only(matcher.classify("陶瓷勺"))[1:] == ("其他垃圾", "material")
+    assert only(matcher.classify("不锈钢勺子"))[1:] == ("可回收物", "class")
+    assert only(matcher.classify("陶瓷勺"))[1:] == ("其他垃圾", "class")
+    assert matcher.classify("不锈钢勺子").answers[0].basis == "金属制品"
+
+
+def test_a_class_changing_modifier_is_never_dropped(matcher: Matcher) -> None:
+    """An electric hot-water bag is an appliance, not a plain hot-water bag; a metal spoon is metal."""
+    a = matcher.classify("电热水袋", "shanghai").answers[0]
+    assert (a.category, a.matched_by, a.basis, a.inferred) == ("可回收物", "class", "电器电子产品", True)
+    assert only(matcher.classify("铁勺子"))[1:] == ("可回收物", "class")
+
+
+def test_one_character_prefix_needs_a_known_object_after_it(matcher: Matcher) -> None:
+    """"铁" starts 铁观音 (a tea): a one-character material says nothing unless an object follows."""
+    assert matcher.classify("铁观音").status != "ok"
+    assert matcher.classify("铁锣烧").status != "ok"
+
+
+def test_head_noun_class_answers_unknown_names(matcher: Matcher) -> None:
+    c = matcher.classify("加绒连帽卫衣", "shanghai")
+    assert only(c)[1:] == ("可回收物", "class") and c.answers[0].basis == "衣物"
+    assert matcher.classify("旧的雨衣").status != "ok"  # an exception is never inferred
+
+
+def test_class_follows_the_city(matcher: Matcher) -> None:
+    assert matcher.classify("真皮沙发", "shanghai").answers[0].category == "可回收物"
+    assert matcher.classify("真皮沙发", "national").answers[0].category == "大件垃圾"
+
+
+def test_part_classes_look_at_the_parent(matcher: Matcher) -> None:
+    assert only(matcher.classify("开心果壳"))[1:] == ("厨余垃圾", "class")
+    assert only(matcher.classify("小龙虾壳"))[1:] == ("厨余垃圾", "class")
+    assert matcher.classify("火星壳").status != "ok"  # an unknown parent decides nothing
+
+
+def test_a_part_is_never_swapped_for_another_part(matcher: Matcher) -> None:
+    """"粽子馅" is the filling: never answered or suggested as the string."""
+    c = matcher.classify("粽子馅", "shanghai")
+    assert "粽子绳" not in c.suggestions and all(a.item != "粽子绳" for a in c.answers)
+    assert c.special == "粽子" and c.answers[0].category == "厨余垃圾"
+
+
+def test_named_part_of_a_composite_comes_first(matcher: Matcher) -> None:
+    for query in ("粽叶", "粽子叶"):
+        c = matcher.classify(query, "shanghai")
+        assert c.special == "粽子" and c.part == "粽叶"
+        assert [a.category for a in c.answers] == ["其他垃圾", "厨余垃圾"]
+    whole = matcher.classify("粽子", "shanghai")
+    assert whole.part == "" and [a.category for a in whole.answers] == ["厨余垃圾", "其他垃圾"]
+
+
+def test_english_names(matcher: Matcher) -> None:
+    assert matcher.classify("battery", "shanghai").special == "电池"
+    assert matcher.classify("Is a plastic bottle recyclable?", "shanghai").answers[0].item == "塑料瓶"
+    assert matcher.classify("how do I dispose of old batteries", "shanghai").special == "电池"
+    c = matcher.classify("plastic bottles and banana peel", "shanghai")
+    assert [a.item for a in c.answers] == ["塑料瓶", "香蕉皮"]
+    assert matcher.classify("spaceship engine", "shanghai").status == "not_found"
+
+
+def test_two_character_homophones_ask_back_instead_of_answering(matcher: Matcher) -> None:
+    """"鱼竿" sounds like "鱼肝" but is a fishing rod: a different word, not a typo."""
+    c = matcher.classify("鱼竿", "shanghai")
+    assert c.status == "ambiguous" and not c.answers and c.suggestions == ("鱼肝",)
 
 
 def test_modifiers_are_dropped(matcher: Matcher) -> None:
@@ -150,7 +279,7 @@ def test_homophone_typo_needs_a_shared_character(matcher: Matcher) -> None:
 
 
 def test_unknown_is_not_found_not_a_guess(matcher: Matcher) -> None:
-    c = matcher.classify("量子计算机")
+    c = matcher.classify("量子纠缠态")
     assert c.status == "not_found" and c.answers == ()
 
 
@@ -160,7 +289,7 @@ def test_special_cases_ask_back_and_composites_come_in_parts(matcher: Matcher) -
     assert [p.label for p in c.parts] == ["干垃圾", "有害垃圾"]
     assert c.question
     m = matcher.classify("奶茶", "shanghai")
-    assert m.status == "ok" and m.answers == ()
+    assert m.status == "ok" and [(a.item, a.category) for a in m.answers] == [("杯子", "其他垃圾")]
     assert [(p.action, p.label) for p in m.parts] == [("倒掉", ""), ("", "干垃圾")]
 
 

@@ -46,9 +46,11 @@ def test_special_reply_covers_cases_and_asks(matcher: Matcher, kb: KnowledgeBase
     assert "倒入" in reply(matcher, kb, "奶茶")
 
 
-def test_not_found_reply_is_helpful(matcher: Matcher, kb: KnowledgeBase) -> None:
+def test_not_found_reply_sends_nothing_to_a_bin(matcher: Matcher, kb: KnowledgeBase) -> None:
+    """An unknown thing may hold a battery: the reply must not name a bin for it."""
     text = reply(matcher, kb, "宇宙飞船引擎")
-    assert "已记录" in text and "干垃圾" in text
+    assert "已记录" in text and "先别投放" in text
+    assert not any(label in text for label in ("干垃圾", "湿垃圾", "可回收物", "有害垃圾"))
 
 
 def test_guide_and_chitchat_replies(matcher: Matcher, kb: KnowledgeBase) -> None:
