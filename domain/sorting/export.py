@@ -19,6 +19,7 @@ def classification_to_json(c: Classification) -> dict[str, Any]:
                 "label": a.label,
                 "confidence": round(a.confidence, 3),
                 "matched_by": a.matched_by,
+                **({"inferred": True, "basis": a.basis or a.item} if a.inferred else {}),
             }
             for a in c.answers
         ],
@@ -29,6 +30,8 @@ def classification_to_json(c: Classification) -> dict[str, Any]:
         out["suggestions"] = list(c.suggestions)
     if c.special:
         out["special"] = c.special
+    if c.part:
+        out["part"] = c.part
     if c.items:
         out["items"] = [classification_to_json(sub) for sub in c.items]
     if c.missing:

@@ -113,7 +113,7 @@ class Matcher:
         order = sorted(range(len(parts)), key=lambda i: i != named)
         answers = tuple(
             Answer(item=parts[i].what, category=parts[i].category, label=parts[i].label, confidence=res.confidence,
-                   matched_by="part" if i == named else res.matched_by)
+                   matched_by="part" if i == named else "special")
             for i in order if parts[i].category
         )
         return Classification(
@@ -140,7 +140,10 @@ def _named_part(special: Special, said: set[str]) -> int:
     for i, part in enumerate(special.parts):
         if said & {key(n) for n in part.names}:
             return i
-    for i, part in enumerate(special.parts):
-        if any(k in key(part.what) for k in said if len(k) >= 2):
-            return i
+    # The longest piece of what was said that a part's description contains: "香烟盒" → "烟盒".
+    pieces = sorted({k[i:] for k in said for i in range(len(k) - 1)}, key=len, reverse=True)
+    for piece in pieces:
+        for i, part in enumerate(special.parts):
+            if piece in key(part.what) and piece != key(special.name):
+                return i
     return -1

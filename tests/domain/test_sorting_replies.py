@@ -104,3 +104,22 @@ def test_any_text_gets_a_valid_classification_and_reply(matcher: Matcher, kb: Kn
     assert all(a.category in CATEGORIES and 0 <= a.confidence <= 1 for a in c.answers)
     assert render_reply(c, kb.profile("shanghai"))
     assert classification_to_json(c)["status"] in ("ok", "ambiguous", "not_found")
+
+
+@pytest.mark.parametrize(("query", "first"), [("粽叶", "其他垃圾"), ("月饼盒", "可回收物"), ("香烟盒", "可回收物")])
+def test_composite_json_puts_the_named_part_first(matcher: Matcher, query: str, first: str) -> None:
+    """`kb classify` fills answers for composites; the part the query names comes first."""
+    out = classification_to_json(matcher.classify(query, "shanghai"))
+    assert out["status"] == "ok" and out["special"] and out["part"]
+    assert out["answers"][0]["category"] == first and out["answers"][0]["matched_by"] == "part"
+    assert len(out["answers"]) >= 2 and out["parts"]
+
+
+def test_named_part_reply_answers_the_part_then_the_whole(matcher: Matcher, kb: KnowledgeBase) -> None:
+    text = reply(matcher, kb, "粽叶")
+    assert text.splitlines()[0] == "粽叶：干垃圾（黑色桶）" and "整个粽子要分开投放" in text
+
+
+def test_inferred_json_says_what_it_was_judged_by(matcher: Matcher) -> None:
+    out = classification_to_json(matcher.classify("电动遥控小火车头模型", "shanghai"))
+    assert out["answers"][0]["inferred"] is True and out["answers"][0]["basis"] in ("电器电子产品", "模型")
