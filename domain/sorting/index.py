@@ -45,6 +45,17 @@ class Index:
                 self.specials.setdefault(key(text), name)
         self.exact: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in exact.items()}
 
+    @cached_property
+    def suffix_categories(self) -> dict[str, dict[str, int]]:
+        """For each name ending (1-4 characters), how many item names with it fall in each national category."""
+        table: dict[str, dict[str, int]] = {}
+        for item in self.items.values():
+            k = key(item.name)
+            for n in range(1, min(4, len(k) - 1) + 1):
+                counts = table.setdefault(k[-n:], {})
+                counts[item.category] = counts.get(item.category, 0) + 1
+        return table
+
     def lookup(self, k: str) -> tuple[str, ...]:
         """Item names whose name or alias has this key."""
         return self.exact.get(k, ())
@@ -128,7 +139,7 @@ class Index:
 
     def warm(self) -> None:
         """Build the lazy tables now."""
-        _ = self.pinyin, self._pinyin_by_len, self._by_char, self.key_pinyin
+        _ = self.pinyin, self._pinyin_by_len, self._by_char, self.key_pinyin, self.suffix_categories
 
 
 def _by_length(keys: list[str]) -> dict[int, list[str]]:

@@ -6,7 +6,7 @@ import re
 from domain.sorting.intents import chitchat_kind, guide_category
 from domain.sorting.kb import NATIONAL, KnowledgeBase
 from domain.sorting.model import Answer, Classification, ResolvedPart, Special
-from domain.sorting.normalize import Normalizer, key, strip_english, strip_noise, strip_wrappers
+from domain.sorting.normalize import Normalizer, english_bare, key, strip_english, strip_noise, strip_wrappers
 from domain.sorting.stages import OK_CONFIDENCE, CategoryOf, Resolution, resolve
 
 _SEPARATORS = re.compile(r"[,，、;；/|\s]+|还有|以及|和|跟|与|及|加上|外加|或者|或")
@@ -27,6 +27,9 @@ class Matcher:
         cleaned = self.normalizer.clean(query)
         if cleaned.isascii():
             cleaned = strip_english(cleaned)
+            whole = strip_noise(cleaned)
+            if whole not in self.kb.index.exact and whole not in self.kb.index.specials:
+                cleaned = english_bare(cleaned)  # "old batteries" → "batteries", unless listed as such
         compact = strip_noise(cleaned)
         base = Classification(query=query, city=city, status="not_found", normalized=compact)
         if not compact:
@@ -60,7 +63,8 @@ class Matcher:
     def _multi(self, query: str, city: str, cleaned: str) -> Classification | None:
         """Several items in one message ("电池和香蕉皮"), each classified on its own."""
         splitter = _EN_SEPARATORS if cleaned.isascii() else _SEPARATORS
-        pieces = [strip_wrappers(strip_noise(strip_english(p) if p.isascii() else p)) for p in splitter.split(cleaned)]
+        pieces = [strip_wrappers(strip_noise(english_bare(strip_english(p)) if p.isascii() else p))
+                  for p in splitter.split(cleaned)]
         pieces = [p for p in pieces if p][:_MAX_PARTS]
         if len(pieces) < 2:
             return None

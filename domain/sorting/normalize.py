@@ -73,10 +73,16 @@ _EN_LEAD = re.compile(
     r"what about|and)\s+"
 )
 _EN_TAIL = re.compile(
-    r"\s+(?:go|goes|go in|go into|belong to|belongs to|belong in|belongs in|recyclable|hazardous|harmful|"
-    r"kitchen waste|food waste|wet waste|dry waste|residual waste|other waste|trash|garbage|rubbish|waste)?\s*"
-    r"(?:or (?:not|\w+ waste))?\s*$"
+    r"\s+(?:go|goes|go in|go into|belong to|belongs to|belong in|belongs in|recyclable|hazardous|harmful)"
+    r"(?:\s+or\s+(?:not|\w+(?: waste)?))?\s*$|\s+or\s+not\s*$"
 )
+# After "is X …": the category named in a yes/no question ("is a bone kitchen waste").
+_EN_CATEGORY_TAIL = re.compile(
+    r"\s+(?:a |an )?(?:kitchen waste|food waste|wet waste|dry waste|residual waste|other waste|household food waste|"
+    r"hazardous waste|recyclable waste|recyclables?|trash|garbage|rubbish)(?:\s+or\s+.+)?\s*$"
+)
+# Words in front of the thing that do not change it.
+_EN_ARTICLES = re.compile(r"^(?:(?:a|an|the|some|my|this|that|these|those|old|used|empty|broken|unwanted|leftover)\s+)+")
 
 
 def strip_english(text: str) -> str:
@@ -84,12 +90,18 @@ def strip_english(text: str) -> str:
     current = text.strip()
     for _ in range(3):
         before = current
-        current = _EN_LEAD.sub("", current).strip()
-        cut = _EN_TAIL.sub("", current).strip()
-        current = cut or current
+        led = _EN_LEAD.sub("", current).strip()
+        if led != current:
+            current = _EN_CATEGORY_TAIL.sub("", led).strip() or led
+        current = _EN_TAIL.sub("", current).strip() or current
         if current == before:
             break
     return current
+
+
+def english_bare(text: str) -> str:
+    """An English name without articles and harmless adjectives ("the old batteries" → "batteries")."""
+    return _EN_ARTICLES.sub("", text.strip()) or text
 
 
 def key(text: str) -> str:

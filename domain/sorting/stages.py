@@ -9,7 +9,8 @@ from rapidfuzz import fuzz, process
 
 from domain.sorting.classes import ClassMatch, Ontology
 from domain.sorting.index import Index, pinyin_full
-from domain.sorting.model import FOOD, HAZARDOUS
+from domain.sorting.normalize import key
+from domain.sorting.model import BULKY, FOOD, HAZARDOUS, RENOVATION
 
 OK_CONFIDENCE = 0.8
 SUGGEST_CONFIDENCE = 0.6
@@ -29,6 +30,12 @@ _SUBSTANCE_TAIL = re.compile(r"[水液剂胶油膏粉霜乳漆蜡泥]$")
 
 # Heads naming a material: when the material's own category disagrees with the object's, ask back.
 _MATERIAL_WORDS = frozenset("塑料 玻璃 金属 不锈钢 铁 铝 铜 陶瓷 瓷 木 木头 木质 竹 竹子 纸 纸质 布 布艺 橡胶 硅胶 泡沫 皮 皮革".split())
+# Words in front of a known tail that may change its bin (material, single use): the tail alone does not decide.
+_CHANGERS = ("一次性", "塑料", "硅胶", "橡胶", "树脂", "泡沫", "铝箔", "锡纸", "纸质", "纸", "竹", "木", "布", "皮", "棉",
+             "玻璃", "陶瓷", "金属", "不锈钢", "铁", "铝", "铜", "亚克力", "尼龙", "乳胶", "藤", "草")
+# A tail decides only when the names ending with it mostly agree ("…纸袋" splits between paper and greasy bags).
+_MIN_AGREEMENT = 0.8
+_MIN_SAMPLE = 3
 
 CategoryOf = Callable[[str], str]
 
@@ -71,9 +78,6 @@ def exact(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
     return None
 
 
-_ENGLISH_PREFIX = re.compile(r"^(?:a|an|the|some|my|this|these|old|used|empty|broken|waste|unwanted|leftover)+(?=[a-z]{3})")
-
-
 def _singular(word: str) -> list[str]:
     """English singulars to try: batteries → battery, boxes → box, bottles → bottle."""
     found = []
@@ -91,8 +95,7 @@ def modifiers(index: Index, k: str, category_of: CategoryOf) -> Resolution | Non
     variants = []
     bare = _MODIFIER_PREFIX.sub("", k)
     if k.isascii():
-        bare = _ENGLISH_PREFIX.sub("", k)
-        variants.extend(_singular(bare))
+        variants.extend(_singular(k))
     for cand in (bare, _FILLER_SUFFIX.sub("", bare), _FILLER_SUFFIX.sub("", k), k.replace("的", ""), bare.replace("的", "")):
         if cand and cand != k and cand not in variants:
             variants.append(cand)
@@ -129,6 +132,15 @@ def _known_category(index: Index, category_of: CategoryOf) -> Callable[[str], st
     return known
 
 
+def _tail_agrees(index: Index, tail: str, name: str) -> bool:
+    """True unless the item names ending with this tail disagree about the bin."""
+    counts = index.suffix_categories.get(tail, {})
+    own = index.items[name].category
+    others = {c: n - (c == own and key(name) == tail) for c, n in counts.items()}
+    total = sum(others.values())
+    return total < _MIN_SAMPLE or others.get(own, 0) / total >= _MIN_AGREEMENT
+
+
 def _composite_part(index: Index, k: str) -> Resolution | None:
     """A part of a known special named by its parent ("粽子馅", "月饼盒子"): the special, told which part."""
     for end in range(len(k) - 1, 1, -1):
@@ -157,6 +169,9 @@ def infer(index: Index, k: str, category_of: CategoryOf, onto: Ontology | None =
     """An unknown name judged by a known tail, a deciding prefix or its class; disagreement asks back."""
     onto = onto or Ontology(())
     prefix = onto.prefix_class(k)
+    sized = [m for m in onto.head_classes(k, _known_category(index, category_of)) if m.cls.category in (BULKY, RENOVATION)]
+    if sized and prefix is not None and not _RISKY.search(sized[0].rest):
+        return _class_answer(sized[0], city, 0.85)  # a bamboo chair is furniture first, bamboo second
     if prefix is not None and _prefix_applies(index, onto, prefix, k, category_of):
         wanted = prefix.cls.category_in(city)
         tail = _tail(index, k, category_of)
@@ -177,15 +192,20 @@ def infer(index: Index, k: str, category_of: CategoryOf, onto: Ontology | None =
         name, found = tail
         conf = round(0.8 + 0.15 * len(name) / len(k), 3)
         lead = k[: len(k) - len(name)]
-        head_found = exact(index, lead, category_of) if lead in _MATERIAL_WORDS else None
-        if found.kind == "item" and head_found is not None and head_found.kind == "item":
-            if category_of(head_found.names[0]) != category_of(found.names[0]):  # "塑料花盆": material vs object
+        if found.kind == "item":
+            category = category_of(found.names[0])
+            head_found = exact(index, lead, category_of) if lead in _MATERIAL_WORDS else None
+            if head_found is not None and head_found.kind == "item" and category_of(head_found.names[0]) != category:
+                # "塑料花盆": material vs object
                 return Resolution("ambiguous", (found.names[0], head_found.names[0]), confidence=conf, matched_by="compound")
-        if (found.kind == "item" and head is not None and head.how == "part"
-                and head.cls.category_in(city) != category_of(found.names[0])):
-            return Resolution("ambiguous", (found.names[0],), confidence=conf, matched_by="compound")
+            if head_found is None and any(m in lead for m in _CHANGERS):
+                return Resolution("ambiguous", (found.names[0],), confidence=conf, matched_by="compound")
+            if head is not None and head.how == "part" and head.cls.category_in(city) != category:
+                return Resolution("ambiguous", (found.names[0],), confidence=conf, matched_by="compound")
+            if not _tail_agrees(index, name, found.names[0]):
+                return Resolution("ambiguous", (found.names[0],), confidence=conf, matched_by="compound")
         return Resolution(found.kind, found.names, found.special, conf, "compound", inferred=True, via=name)
-    if head is not None:
+    if head is not None and not _RISKY.search(head.rest):
         return _class_answer(head, city, 0.88 if head.how == "part" else 0.85)
     return None
 
@@ -254,7 +274,7 @@ def _compatible(k: str, name: str, index: Index) -> bool:
 
 def _related(k: str, spelling: str) -> bool:
     """A suggestion shares a two-character piece with the query (or, for short ones, its head), not just a sound."""
-    if len(k) <= 2 and k[-1] == spelling[-1]:
+    if len(k) <= 2 and k[-1] == spelling[-1] and k[-1] not in "子儿头们":
         return True
     return any(k[i:i + 2] in spelling for i in range(len(k) - 1))
 
