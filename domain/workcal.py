@@ -77,6 +77,12 @@ class WorkCalendar:
         self._official_years: dict[int, bool] = {}
         self._estimates: dict[int, dict[date, str]] = {}
 
+    def office_entries(self) -> dict[date, bool]:
+        return dict(self._office)
+
+    def office_names(self) -> dict[date, str]:
+        return dict(self._names)
+
     def official(self, year: int) -> bool:
         """Whether the chinese_calendar package has the official schedule for `year`."""
         known = self._official_years.get(year)
