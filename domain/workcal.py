@@ -56,6 +56,12 @@ class Day:
                 "source": self.source}
 
 
+def estimated_years(calendar: "WorkCalendar", today: date) -> list[int]:
+    """Years that run on the estimate and need the office: this year, and from 1 Nov the next."""
+    years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    return [y for y in years if not calendar.known(y)]
+
+
 def _local(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("datetime must be timezone-aware")

@@ -28,6 +28,7 @@ from models.reminder_schedule import RUNNING, clock_start
 class Moved:
     """A running case whose deadline would differ under the new calendar."""
 
+    case_id: int
     number: str
     unit: str
     status: str
@@ -70,8 +71,8 @@ def moved_cases(session: Session, config: Config, old: WorkCalendar, new: WorkCa
             continue
         would_be = recount(clock_start(case), case.deadline_at, old, new)
         if would_be != case.deadline_at:
-            out.append(Moved(case.number, case.unit.name if case.unit else "-", case.status,
-                             case.deadline_at, would_be))
+            out.append(Moved(case.id, case.number, case.unit.name if case.unit else "-",
+                             case.status, case.deadline_at, would_be))
     return out
 
 
