@@ -54,9 +54,9 @@ bench: install
 	scripts/install-bench-tools.sh
 	$(PY) bench/run_all.py
 
-# Regenerate the single pre-release migration from the models.
+# Write the next numbered migration from the models: make migration MESSAGE="what changed".
 migration: install
-	$(PY) migrations/regen.py
+	$(PY) migrations/regen.py "$(MESSAGE)"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -85,7 +85,8 @@ def measure(open_cases: int, due: int, work: Path) -> dict[str, float]:
     config = Config.from_mapping({"WECHAT_TOKEN": "b", "SECRET_KEY": "b", "DATABASE_URL": url,
                                   "INSTANCE_DIR": str(work / "instance")})
     try:
-        setup = load_setup(config)
+        with sessions.begin() as session:
+            setup = load_setup(session, config)
         t = time.perf_counter()
         populate(sessions, setup, open_cases, due)
         load_s = time.perf_counter() - t

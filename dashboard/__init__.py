@@ -10,8 +10,8 @@ SESSION_HOURS = 8
 
 def register(app: Flask) -> None:
     """Attach sign-in, CSRF and every dashboard blueprint to the app."""
-    from dashboard import (auth, case_actions, cases, exports, imports, kb, outbox, overview,
-                           photos, plans, tasks, units)
+    from dashboard import (auth, calendar, case_actions, cases, exports, imports, kb, outbox,
+                           overview, photos, plans, tasks, units)
 
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=SESSION_HOURS)
     # CSRF is checked by the dashboard's guard only, so the webhook and Open311 are untouched.
@@ -20,5 +20,5 @@ def register(app: Flask) -> None:
     auth.csrf.init_app(app)
     auth.login_manager.init_app(app)
     for module in (auth, overview, cases, case_actions, photos, units, imports, tasks, plans, kb,
-                   outbox, exports):
+                   outbox, exports, calendar):
         app.register_blueprint(module.bp)

@@ -18,7 +18,8 @@ ACTIONS = {"submit": "上报", "triage": "待分派", "dispatch": "派单", "rer
            "accept": "受理", "return": "退回", "rectify": "上报整改", "close": "核查办结",
            "verify_failed": "核查未通过", "reject": "不予受理", "extension_requested": "申请延期",
            "extension_refused": "延期未批准", "extend": "延期", "duplicate": "重复",
-           "duplicate_linked": "重复投诉", "survey": "回访评价", "rework": "返工"}
+           "duplicate_linked": "重复投诉", "survey": "回访评价", "rework": "返工",
+           "calendar_changed": "日历变更"}
 ACTORS = {"resident": "投诉人", "cadre": "单位", "office": "分类办", "system": "系统"}
 WORKING = ("已派单", "处置中", "延期")
 

@@ -8,6 +8,8 @@ from dashboard.auth import staff_blueprint
 from dashboard.chart import stacked_bars
 from dashboard.db import now, transaction
 from dashboard.stats import overview
+from domain.workcal import estimated_years
+from models.calendar_service import work_calendar
 
 bp = staff_blueprint("overview", "")
 
@@ -16,5 +18,6 @@ bp = staff_blueprint("overview", "")
 def index() -> str:
     with transaction() as s:
         figures = overview(s, current_user, now())
-    return render_template("overview.html", o=figures,
+        estimated = estimated_years(work_calendar(s), now().date())
+    return render_template("overview.html", o=figures, estimated=estimated,
                            chart=stacked_bars(figures.weeks, figures.trend))

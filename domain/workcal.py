@@ -1,9 +1,11 @@
-"""China's official working-day calendar (with 调休) and working-time arithmetic.
+"""China's working-day calendar (official, office-entered or estimated) and working-time arithmetic.
 
 Rules (see docs/DEADLINES.md):
-- A day is a working day per the override table first, then the `chinese_calendar` package
-  (years 2004-2026), then plain Monday-Friday. `known(year)` tells whether the year's official
-  schedule is actually known (library or override rows) rather than the Mon-Fri fallback.
+- A day is answered by the first source that has its year, in order of trust: the office's
+  entries (the State Council notice as entered; rows for a year the package knows override
+  single days), the `chinese_calendar` package (official data, 2004-2026), then an estimate:
+  the statutory holidays by rule (domain/holiday_rules.py) on top of Monday-Friday, with no
+  调休. `day(d)` says which source answered; `known(year)` is False for an estimated year.
 - `add_working_days`: the clock starts at the *effective start* - the given instant if it is on
   a working day within [day_start, day_end); 09:00 of that day if earlier; 09:00 of the next
   working day if later (after office hours) or if the day is not a working day. The deadline is the effective start's time of day on the
@@ -13,33 +15,51 @@ Rules (see docs/DEADLINES.md):
 """
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from domain.holiday_rules import statutory_holidays
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _JUST_BELOW_ONE = math.nextafter(1.0, 0.0)
-_TRUE = {"1", "true", "yes", "y", "workday", "work", "班", "上班"}
-_FALSE = {"0", "false", "no", "n", "holiday", "off", "休", "休息"}
+OFFICE, OFFICIAL, ESTIMATED = "office", "official", "estimated"
+# chinese_calendar names its holidays in English.
+_OFFICIAL_NAMES = {
+    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
 
 
-def load_overrides(path: str | Path) -> dict[date, bool]:
-    """Read an override CSV (header `date,workday,note`; lines starting with # are comments)."""
-    with open(path, encoding="utf-8", newline="") as fh:
-        lines = [line for line in fh if line.strip() and not line.lstrip().startswith("#")]
-    table: dict[date, bool] = {}
-    for lineno, row in enumerate(csv.DictReader(lines), start=2):
-        raw_day, raw_flag = (row.get("date") or "").strip(), (row.get("workday") or "").strip()
-        flag = raw_flag.lower()
-        if flag not in _TRUE | _FALSE:
-            raise ValueError(f"{path}: row {lineno}: workday must be 1/0 (got {raw_flag!r})")
-        table[date.fromisoformat(raw_day)] = flag in _TRUE
-    return table
+@dataclass(frozen=True)
+class Day:
+    """One day as the calendar answers it, with the source that answered."""
+
+    date: date
+    workday: bool
+    name: str
+    source: str
+
+    @property
+    def ordinary(self) -> bool:
+        """An unnamed Monday-Friday working day or an unnamed weekend."""
+        return not self.name and self.workday == (self.date.weekday() < 5)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"date": self.date.isoformat(), "workday": self.workday, "name": self.name,
+                "source": self.source}
+
+
+def estimated_years(calendar: "WorkCalendar", today: date) -> list[int]:
+    """Years that run on the estimate and need the office: this year, and from 1 Nov the next."""
+    years = [today.year] + ([today.year + 1] if today.month >= 11 else [])
+    return [y for y in years if not calendar.known(y)]
 
 
 def _local(moment: datetime) -> datetime:
@@ -53,37 +73,87 @@ def _at(day: date, hour: int) -> datetime:
 
 
 class WorkCalendar:
-    """Working days of mainland China; overrides win over the library and the Mon-Fri fallback."""
+    """Working days of mainland China: office entries, then official data, then the estimate."""
 
-    def __init__(self, overrides: Mapping[date, bool] | None = None) -> None:
-        self._overrides: dict[date, bool] = dict(overrides or {})
-        self._override_years = frozenset(d.year for d in self._overrides)
+    def __init__(self, office: Mapping[date, bool] | None = None,
+                 names: Mapping[date, str] | None = None) -> None:
+        self._office: dict[date, bool] = dict(office or {})
+        self._names: dict[date, str] = dict(names or {})
+        self._office_years = frozenset(d.year for d in self._office)
+        self._official_years: dict[int, bool] = {}
+        self._estimates: dict[int, dict[date, str]] = {}
 
-    @classmethod
-    def from_csv(cls, path: str | Path) -> WorkCalendar:
-        """Build a calendar from an override CSV such as data/calendar/overrides.csv."""
-        return cls(load_overrides(path))
+    def office_entries(self) -> dict[date, bool]:
+        return dict(self._office)
+
+    def office_names(self) -> dict[date, str]:
+        return dict(self._names)
+
+    def official(self, year: int) -> bool:
+        """Whether the chinese_calendar package has the official schedule for `year`."""
+        known = self._official_years.get(year)
+        if known is None:
+            try:
+                chinese_calendar.is_workday(date(year, 6, 1))
+                known = True
+            except NotImplementedError:
+                known = False
+            self._official_years[year] = known
+        return known
+
+    def source(self, year: int) -> str:
+        """Which source answers for `year` as a whole: office | official | estimated."""
+        if year in self._office_years:
+            return OFFICE
+        return OFFICIAL if self.official(year) else ESTIMATED
 
     def known(self, year: int) -> bool:
-        """True when the official schedule for `year` is known (not the Mon-Fri fallback)."""
-        if year in self._override_years:
-            return True
-        try:
-            chinese_calendar.is_workday(date(year, 6, 1))
-        except NotImplementedError:
-            return False
-        return True
+        """True when `year` runs on an entered or official schedule, not on the estimate."""
+        return self.source(year) != ESTIMATED
+
+    def estimate(self, year: int) -> dict[date, str]:
+        """The statutory holidays of `year` by rule (cached; no 调休)."""
+        days = self._estimates.get(year)
+        if days is None:
+            days = self._estimates[year] = statutory_holidays(year)
+        return days
 
     def is_workday(self, d: date) -> bool:
-        """Whether `d` is an official working day (调休 Saturdays included)."""
+        """Whether `d` is a working day (调休 Saturdays included)."""
         if isinstance(d, datetime):
             d = d.date()
-        if d in self._overrides:
-            return self._overrides[d]
-        try:
+        if d in self._office:
+            return self._office[d]
+        if self.official(d.year):
             return bool(chinese_calendar.is_workday(d))
-        except NotImplementedError:
-            return d.weekday() < 5
+        if d.year in self._office_years:
+            return d.weekday() < 5  # the notice names every exception: the rest is ordinary
+        return d.weekday() < 5 and d not in self.estimate(d.year)
+
+    def day(self, d: date) -> Day:
+        """`d` with its name and the source that answered."""
+        if d in self._office:
+            return Day(d, self._office[d], self._names.get(d, ""), OFFICE)
+        if self.official(d.year):
+            workday = bool(chinese_calendar.is_workday(d))
+            _, english = chinese_calendar.get_holiday_detail(d)
+            name = _OFFICIAL_NAMES.get(english, english or "")
+            if name and workday:
+                name += "调休上班"
+            return Day(d, workday, name, OFFICIAL)
+        if d.year in self._office_years:
+            return Day(d, d.weekday() < 5, "", OFFICE)
+        name = self.estimate(d.year).get(d, "")
+        return Day(d, d.weekday() < 5 and not name, name, ESTIMATED)
+
+    def unusual_days(self, year: int) -> list[Day]:
+        """Every day of `year` that is not an ordinary working day or weekend, in date order."""
+        first, out = date(year, 1, 1), []
+        for offset in range((date(year + 1, 1, 1) - first).days):
+            day = self.day(first + timedelta(days=offset))
+            if not day.ordinary:
+                out.append(day)
+        return out
 
     def next_workday(self, d: date) -> date:
         """The first working day strictly after `d`."""

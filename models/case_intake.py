@@ -14,7 +14,8 @@ from domain.geo import gcj02_to_wgs84
 from domain.routing import find_duplicate
 from models.case_service import (SYSTEM, Actor, dispatch_case, link_duplicate, local_text,
                                  record, tell_unit)
-from models.case_settings import compute_deadline, load_complaint_settings, work_calendar
+from models.calendar_service import work_calendar
+from models.case_settings import compute_deadline, load_complaint_settings
 from models.cases import OPEN_STATUSES, PENDING, Case, CasePhoto
 from models.messaging import Counter
 from models.units import Unit
@@ -110,7 +111,7 @@ def create_case(session: Session, config: Config, intake: Intake, now: datetime)
                 raw_crs=intake.crs if intake.lat is not None else None,
                 lat=point[0] if point else None, lng=point[1] if point else None,
                 address=intake.address[:300], created_at=now, updated_at=now, rework_count=0,
-                deadline_at=compute_deadline(ptype, now, work_calendar(config)))
+                deadline_at=compute_deadline(ptype, now, work_calendar(session)))
     original = open_duplicate(session, config, point, ptype.name, now)
     session.add(case)
     session.flush()

@@ -14,7 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import TZ, Config
-from models.case_settings import compute_deadline, load_complaint_settings, work_calendar
+from models.calendar_service import work_calendar
+from models.case_settings import compute_deadline, load_complaint_settings
 from models.cases import (CLOSED, DISPATCHED, DUPLICATE, EXTENDED, IN_PROGRESS, OPEN_STATUSES,
                           PENDING, RECTIFIED, REJECTED, RETURNED, Case, CaseEvent, CasePhoto,
                           ExtensionRequest)
@@ -122,17 +123,17 @@ def tell_unit(session: Session, config: Config, case: Case, unit: Unit | None,
     return sent
 
 
-def reschedule(config: Config, case: Case, restart: bool = False) -> None:
+def reschedule(session: Session, config: Config, case: Case, restart: bool = False) -> None:
     """Store when the reminder scan next looks at `case` (after its clock or status moved)."""
     policy = load_policy(policy_path(config.DATA_DIR)).case
-    schedule_reminders(case, work_calendar(config), policy, restart=restart)
+    schedule_reminders(case, work_calendar(session), policy, restart=restart)
 
 
-def _fresh_deadline(config: Config, case: Case, now: datetime) -> datetime:
+def _fresh_deadline(session: Session, config: Config, case: Case, now: datetime) -> datetime:
     settings = load_complaint_settings(config)
     ptype = settings.type_named(case.problem_type) or settings.type_named(settings.default_type)
     assert ptype is not None
-    return compute_deadline(ptype, now, work_calendar(config))
+    return compute_deadline(ptype, now, work_calendar(session))
 
 
 def dispatch_case(session: Session, config: Config, case: Case, unit: Unit, actor: Actor,
@@ -145,10 +146,10 @@ def dispatch_case(session: Session, config: Config, case: Case, unit: Unit, acto
     case.dispatched_at = now
     case.accepted_at = None
     if fresh_deadline or case.deadline_at is None:
-        case.deadline_at = _fresh_deadline(config, case, now)
+        case.deadline_at = _fresh_deadline(session, config, case, now)
     event = record(session, case, DISPATCHED, action="reroute" if rerouted else "dispatch",
                    actor=actor, now=now, note=note, unit_id=unit.id)
-    reschedule(config, case, restart=True)
+    reschedule(session, config, case, restart=True)
     tell_unit(session, config, case, unit, event, "新派单" if not rerouted else "改派案件", now)
     if actor.kind != "system":
         tell_reporter(session, config, case, event,
@@ -169,7 +170,7 @@ def accept_case(session: Session, config: Config, case: Case, actor: Actor, now:
     _require(case, (DISPATCHED,), "接单")
     case.accepted_at = now
     event = record(session, case, IN_PROGRESS, action="accept", actor=actor, now=now, note=note)
-    reschedule(config, case)
+    reschedule(session, config, case)
     return event
 
 
@@ -212,7 +213,7 @@ def verify_and_close(session: Session, config: Config, case: Case, actor: Actor,
         case.rework_count += 1
         event = record(session, case, IN_PROGRESS, action="verify_failed", actor=actor, now=now,
                        note=note)
-        reschedule(config, case, restart=True)
+        reschedule(session, config, case, restart=True)
         tell_unit(session, config, case, case.unit, event, "核查未通过，请返工", now)
         return event
     case.closed_at = now
@@ -269,10 +270,10 @@ def decide_extension(session: Session, config: Config, request: ExtensionRequest
                       note=note)
     _require(case, (DISPATCHED, IN_PROGRESS, EXTENDED), "延期")
     base = max(case.deadline_at or now, now)
-    case.deadline_at = work_calendar(config).add_working_days(base, request.days)
+    case.deadline_at = work_calendar(session).add_working_days(base, request.days)
     event = record(session, case, EXTENDED, action="extend", actor=actor, now=now,
                    note=note or f"延期{request.days}个工作日")
-    reschedule(config, case, restart=True)
+    reschedule(session, config, case, restart=True)
     tell_reporter(session, config, case, event,
                   f"您反映的问题（{case.number}）办理时限延至{local_text(case.deadline_at)}。",
                   "投诉办理延期", now)
@@ -305,11 +306,11 @@ def record_survey(session: Session, config: Config, case: Case, now: datetime,
     case.fixed = False
     case.rework_count += 1
     case.closed_at = None
-    case.deadline_at = _fresh_deadline(config, case, now)
+    case.deadline_at = _fresh_deadline(session, config, case, now)
     case.dispatched_at, case.accepted_at = now, None
     event = record(session, case, DISPATCHED, action="rework", actor=RESIDENT, now=now,
                    note="投诉人反馈未解决，返工")
-    reschedule(config, case, restart=True)
+    reschedule(session, config, case, restart=True)
     tell_unit(session, config, case, case.unit, event, "返工：投诉人反馈未解决", now)
     return event
 

@@ -110,12 +110,6 @@ def parse_settings(raw: dict[str, Any], where: str = "complaints.toml") -> Compl
     )
 
 
-def work_calendar(config: Config) -> WorkCalendar:
-    """The official calendar with the office's override table, when present."""
-    path = Path(config.DATA_DIR) / "calendar" / "overrides.csv"
-    return WorkCalendar.from_csv(path) if path.is_file() else WorkCalendar()
-
-
 def compute_deadline(ptype: ProblemType, start: datetime, calendar: WorkCalendar) -> datetime:
     """Clock hours after `start`, or N working days on the official calendar."""
     if ptype.hours is not None:

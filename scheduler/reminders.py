@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from config import TZ, Config
 from domain.workcal import WorkCalendar
-from models.case_settings import work_calendar
+from models.calendar_service import work_calendar
 from models.cases import Case
 from models.reminder_policy import Policy, load_policy, policy_path
 from models.reminder_schedule import RUNNING, advance
@@ -33,9 +33,9 @@ class ScanSetup:
     calendar: WorkCalendar
 
 
-def load_setup(config: Config) -> ScanSetup:
+def load_setup(session: Session, config: Config) -> ScanSetup:
     """The policy file and the working-day calendar (read at each scan: cheap, and live)."""
-    return ScanSetup(load_policy(policy_path(config.DATA_DIR)), work_calendar(config))
+    return ScanSetup(load_policy(policy_path(config.DATA_DIR)), work_calendar(session))
 
 
 def local(dt: datetime) -> str:
@@ -136,7 +136,7 @@ def scan(session: Session, config: Config, now: datetime, *, dry_run: bool = Fal
     """One scan as of `now`: writes (or, dry run, lists) every reminder due and not yet sent."""
     from scheduler import digest, task_reminders
 
-    setup = setup or load_setup(config)
+    setup = setup or load_setup(session, config)
     notices = case_notices(session, setup, now, dry_run=dry_run)
     notices += digest.digest_notices(session, setup, now)
     notices += digest.ranking_notices(session, setup, now, dry_run=dry_run)

@@ -44,11 +44,18 @@ def media_job(rt: Runtime) -> int:
     return task(rt) if task is not None else 0
 
 
+def calendar_job(rt: Runtime) -> int:
+    from scheduler.calendar_check import calendar_job as check
+
+    return check(rt)
+
+
 # name → (job, interval in seconds)
 JOBS: dict[str, tuple[Job, int]] = {
     "reminders": (reminder_job, 60),
     "outbox": (outbox_job, 10),
     "media": (media_job, 30),
+    "calendar": (calendar_job, 24 * 3600),
 }
 
 

@@ -137,7 +137,8 @@ def test_scan_loads_only_the_cases_due(runtime, clock) -> None:
             make_case(s, runtime.config, "D01-S01-C01", now, f"JC20261130{i:04d}")
         closed = make_case(s, runtime.config, "D01-S01-C01", clock.now, "JC202611230099")
         cs.mark_rectified(s, runtime.config, closed, SYSTEM, clock.now)
-    setup = load_setup(runtime.config)
+    with runtime.sessions.begin() as s:
+        setup = load_setup(s, runtime.config)
     with runtime.sessions.begin() as s, cases_loaded() as loaded:
         scan(s, runtime.config, now, setup=setup)
     assert sorted(loaded) == [f"JC20261123{i:04d}" for i in range(3)]
@@ -157,7 +158,8 @@ def test_batches_and_dry_run_reach_every_due_case_and_change_nothing(runtime, cl
         setup_district(s)
         for i, n in enumerate(numbers):
             make_case(s, runtime.config, "D01-S01-C01", clock.now + timedelta(minutes=i), n)
-    setup = load_setup(runtime.config)
+    with runtime.sessions.begin() as s:
+        setup = load_setup(s, runtime.config)
     before = [state(runtime, n) for n in numbers]
     with runtime.sessions.begin() as s:
         dry = case_notices(s, setup, now, dry_run=True, batch_size=2)

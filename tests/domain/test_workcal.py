@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.workcal import SHANGHAI, WorkCalendar, load_overrides
-
-REPO = Path(__file__).resolve().parents[2]
+from domain.workcal import ESTIMATED, OFFICE, OFFICIAL, SHANGHAI, Day, WorkCalendar
 
 
 def sh(y: int, m: int, d: int, h: int = 0, mi: int = 0) -> datetime:
@@ -41,39 +38,49 @@ def test_official_calendar(cal: WorkCalendar, day: str, workday: bool) -> None:
     assert cal.is_workday(date.fromisoformat(day)) is workday
 
 
-def test_unknown_year_falls_back_to_monday_friday(cal: WorkCalendar) -> None:
-    assert not cal.known(2027)
-    assert cal.known(2024) and cal.known(2026)
-    assert cal.is_workday(date(2027, 1, 1))  # a Friday: fallback knows no holidays
+def test_unknown_year_runs_on_the_estimate(cal: WorkCalendar) -> None:
+    assert not cal.known(2027) and cal.source(2027) == ESTIMATED
+    assert cal.known(2024) and cal.known(2026) and cal.source(2026) == OFFICIAL
+    assert not cal.is_workday(date(2027, 1, 1))  # a Friday: 元旦 by rule
+    assert cal.day(date(2027, 1, 1)) == Day(date(2027, 1, 1), False, "元旦", ESTIMATED)
+    assert cal.is_workday(date(2027, 1, 4))  # an ordinary Monday
     assert not cal.is_workday(date(2027, 1, 2))  # Saturday
-    assert not cal.known(2003)
+    assert cal.day(date(2027, 2, 13)) == Day(date(2027, 2, 13), False, "", ESTIMATED)  # no 调休
 
 
-def test_overrides_win_and_make_year_known() -> None:
-    cal = WorkCalendar({date(2027, 1, 1): False, date(2024, 10, 13): True})
-    assert not cal.is_workday(date(2027, 1, 1))
+def test_spring_festival_2027_case_falls_due_after_the_holiday(cal: WorkCalendar) -> None:
+    # Filed on 除夕 (Fri 5 Feb 2027), 3 working days: the clock starts Tue 9 Feb 09:00.
+    assert cal.add_working_days(sh(2027, 2, 5, 10), 3) == sh(2027, 2, 12, 9)
+
+
+def test_office_entries_win_and_replace_the_estimate_of_their_year() -> None:
+    cal = WorkCalendar({date(2027, 2, 9): False, date(2024, 10, 13): True},
+                       {date(2027, 2, 9): "春节"})
+    assert cal.day(date(2027, 2, 9)) == Day(date(2027, 2, 9), False, "春节", OFFICE)
     assert cal.is_workday(date(2024, 10, 13))
-    assert cal.known(2027)
+    assert cal.day(date(2024, 10, 13)).source == OFFICE
+    assert cal.day(date(2024, 10, 14)).source == OFFICIAL  # the package still answers the rest
+    assert cal.known(2027) and cal.source(2027) == OFFICE
+    # The entered year answers every other day as ordinary: 元旦 was not entered here.
+    assert cal.day(date(2027, 1, 1)) == Day(date(2027, 1, 1), True, "", OFFICE)
     assert not cal.known(2028)
 
 
-def test_load_overrides_csv(tmp_path: Path) -> None:
-    path = tmp_path / "o.csv"
-    path.write_text(
-        "# comment\ndate,workday,note\n2027-02-06,1,春节调休\n2027-02-08,0,春节\n", encoding="utf-8"
-    )
-    assert load_overrides(path) == {date(2027, 2, 6): True, date(2027, 2, 8): False}
-    path.write_text("date,workday,note\n2027-02-06,maybe,x\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="row 2"):
-        load_overrides(path)
+def test_unusual_days_official_year(cal: WorkCalendar) -> None:
+    days = {d.date.isoformat(): d for d in cal.unusual_days(2026)}
+    assert days["2026-02-17"] == Day(date(2026, 2, 17), False, "春节", OFFICIAL)
+    assert days["2026-02-14"] == Day(date(2026, 2, 14), True, "春节调休上班", OFFICIAL)
+    assert "2026-03-07" not in days and "2026-03-09" not in days  # ordinary weekend / Monday
+    assert days["2026-02-17"].as_dict() == {"date": "2026-02-17", "workday": False,
+                                            "name": "春节", "source": "official"}
 
 
-def test_shipped_override_file_loads() -> None:
-    path = REPO / "data" / "calendar" / "overrides.csv"
-    cal = WorkCalendar.from_csv(path)
-    # The shipped file is a template: whatever it holds must be valid dates and flags.
-    assert all(isinstance(k, date) for k in load_overrides(path))
-    assert cal.known(2025)
+def test_unusual_days_estimated_year(cal: WorkCalendar) -> None:
+    days = cal.unusual_days(2027)
+    assert [d.date.isoformat() for d in days if d.name == "春节"] == [
+        "2027-02-05", "2027-02-06", "2027-02-07", "2027-02-08"]
+    assert all(d.source == ESTIMATED and not d.workday for d in days)
+    assert len(days) == 13  # the statutory days only, weekends included
 
 
 def test_add_working_days_across_national_day(cal: WorkCalendar) -> None:
