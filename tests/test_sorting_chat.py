@@ -46,11 +46,11 @@ def test_unknown_item_is_recorded_with_a_count(user: Any, runtime: Any) -> None:
 
 
 def test_answer_by_class_is_said_and_recorded_for_review(user: Any, runtime: Any) -> None:
-    reply = user.say("量子纠缠发生器")
-    assert reply == "量子纠缠发生器（按“电器电子产品”判断）：可回收物（蓝色桶）\n投放：轻投轻放"
+    reply = user.say("量子纠缠仪")
+    assert reply == "量子纠缠仪（按“电器电子产品”判断）：可回收物（蓝色桶）\n投放：轻投轻放"
     with runtime.sessions.begin() as s:
         miss = s.scalar(select(KbMiss))
-        assert miss is not None and (miss.query, miss.status, miss.count) == ("量子纠缠发生器", "inferred", 1)
+        assert miss is not None and (miss.query, miss.status, miss.count) == ("量子纠缠仪", "inferred", 1)
 
 
 def test_category_guide_for_the_city(user: Any) -> None:

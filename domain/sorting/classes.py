@@ -43,8 +43,8 @@ class ThingClass:
         return self.cities.get(city, self.category)
 
     def excluded(self, name: str) -> bool:
-        """True when the name ends with one of the class's exceptions."""
-        return any(name.endswith(e) for e in self.exceptions)
+        """True when the name starts or ends with one of the class's exceptions ("瓷砖…", "…雨衣")."""
+        return any(name.endswith(e) or name.startswith(e) for e in self.exceptions)
 
 
 def _check(category: str, where: str) -> str:

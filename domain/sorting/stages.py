@@ -136,9 +136,8 @@ def _tail_agrees(index: Index, tail: str, name: str) -> bool:
     """True unless the item names ending with this tail disagree about the bin."""
     counts = index.suffix_categories.get(tail, {})
     own = index.items[name].category
-    others = {c: n - (c == own and key(name) == tail) for c, n in counts.items()}
-    total = sum(others.values())
-    return total < _MIN_SAMPLE or others.get(own, 0) / total >= _MIN_AGREEMENT
+    total = sum(counts.values())
+    return total < _MIN_SAMPLE or counts.get(own, 0) / total >= _MIN_AGREEMENT
 
 
 def _composite_part(index: Index, k: str) -> Resolution | None:
@@ -157,7 +156,8 @@ def _prefix_applies(index: Index, onto: Ontology, match: ClassMatch, k: str, cat
     rest = match.rest
     rest_names = index.lookup(rest)
     if rest_names:
-        return category_of(rest_names[0]) not in (FOOD, HAZARDOUS) and not rest_names[0].startswith("\x00")
+        # "铁观音" (a tea), "瓷砖块" (renovation): the rest decides, not the prefix.
+        return category_of(rest_names[0]) not in (FOOD, HAZARDOUS, RENOVATION, BULKY)
     if onto.head_classes(rest, _known_category(index, category_of)):
         return True
     # A one-character prefix (铁, 电, 瓷) starts many words that are not about the material.
