@@ -22,6 +22,13 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app.extensions["wastebot"] = runtime or build_runtime(config, clock)
+    if config.PROXY_HOPS:
+        # Believe X-Forwarded-For/-Proto only as far as the proxies we were told about;
+        # without this every client behind nginx is 127.0.0.1 and shares one budget.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.PROXY_HOPS,  # type: ignore[method-assign]
+                                x_proto=config.PROXY_HOPS, x_host=0, x_port=0, x_prefix=0)
 
     from bot import webhook, devtools
     from bot.cli import register_commands

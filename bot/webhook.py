@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import signing, wxml
 from bot.ratelimit import webhook_limits
+from bot.replay import MAX_NONCE, nonce_guard
 from bot.runtime import Runtime
 from handlers.dispatch import handle
 from handlers.sorting import pending_misses
@@ -54,7 +55,7 @@ def _verify_request(rt: Runtime) -> Response | None:
         signing.check((rt.config.WECHAT_TOKEN, timestamp, nonce), args.get("signature", ""))
     except signing.BadSignature:
         return _plain("forbidden", 403)
-    if skew > rt.config.TIMESTAMP_TOLERANCE_S:
+    if skew > rt.config.TIMESTAMP_TOLERANCE_S or len(nonce) > MAX_NONCE:
         return _plain("forbidden", 403)
     return None
 
@@ -69,22 +70,33 @@ def verify_url() -> Response:
 @bp.post("/wechat")
 def receive() -> Response:
     rt = _runtime()
-    limits = webhook_limits(current_app.extensions, rt.config)
-    if not limits.ip_allowed(request.remote_addr or "-"):
-        return _plain("too many requests", 429)
+    # Signature first: unsigned junk must not spend the budget of WeChat's own addresses.
     refused = _verify_request(rt)
     if refused is not None:
         return refused
-    crypto = _crypto(rt) if request.args.get("encrypt_type", "raw") == "aes" else None
-    if request.args.get("encrypt_type", "raw") not in ("raw", "aes"):
-        return _plain("bad request", 400)
+    limits = webhook_limits(current_app.extensions, rt.config)
+    if not limits.ip_allowed(request.remote_addr or "-"):
+        return _plain("too many requests", 429)
+    refused = _check_mode(rt)
+    if refused is not None:
+        return refused
+    request.max_content_length = rt.config.MAX_BODY_BYTES
+    body = request.get_data(cache=False)
     try:
-        fields = _read_fields(rt, crypto)
+        if not nonce_guard(current_app.extensions).fresh(
+                request.args["timestamp"], request.args["nonce"], body):
+            return _plain("forbidden", 403)
+    except (OperationalError, DBAPIError):
+        log.exception("database error while checking a nonce")
+        return _plain("unavailable", 503)
+    crypto = _crypto(rt) if request.args.get("encrypt_type") == "aes" else None
+    try:
+        fields = _read_fields(body, crypto)
     except wxml.BadXml:
         return _plain("bad request", 400)
     except signing.BadSignature:
         return _plain("forbidden", 403)
-    except (signing.BadCiphertext, _NoCrypto):
+    except signing.BadCiphertext:
         return _plain("bad request", 400)
     incoming = wxml.to_incoming(fields)
     if not incoming.openid:
@@ -107,24 +119,30 @@ def receive() -> Response:
     return response
 
 
-class _NoCrypto(Exception):
-    """An encrypted request arrived but no EncodingAESKey is configured."""
+def _check_mode(rt: Runtime) -> Response | None:
+    """WECHAT_ENCRYPT_MODE as in WeChat's console: which deliveries this account accepts."""
+    encrypt_type = request.args.get("encrypt_type", "raw")
+    mode = rt.config.WECHAT_ENCRYPT_MODE
+    if encrypt_type not in ("raw", "aes"):
+        return _plain("bad request", 400)
+    if encrypt_type == "aes" and (mode == "plain" or not rt.config.WECHAT_AES_KEY):
+        return _plain("bad request", 400)  # encrypted, but we hold no key for it
+    if encrypt_type == "raw" and mode == "safe":
+        return _plain("forbidden", 403)  # safe mode: only the encrypted body is signed
+    return None
 
 
 def _crypto(rt: Runtime) -> signing.MessageCrypto:
     cfg = rt.config
-    if not cfg.WECHAT_AES_KEY:
-        raise _NoCrypto()
     return signing.MessageCrypto(cfg.WECHAT_TOKEN, cfg.WECHAT_AES_KEY, cfg.WECHAT_APP_ID)
 
 
-def _read_fields(rt: Runtime, crypto: signing.MessageCrypto | None) -> dict[str, str]:
-    body = request.get_data(cache=False)
-    if crypto is None and request.args.get("encrypt_type") == "aes":
-        raise _NoCrypto()
+def _read_fields(body: bytes, crypto: signing.MessageCrypto | None) -> dict[str, str]:
     outer = wxml.parse_fields(body)
     if crypto is None:
         return outer
+    # Compatible and safe mode alike: only the Encrypt element, checked against
+    # msg_signature, is trusted; plaintext fields beside it are ignored.
     encrypted = outer.get("Encrypt", "")
     if not encrypted:
         raise wxml.BadXml("no Encrypt element")
