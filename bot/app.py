@@ -21,6 +21,9 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
         SESSION_COOKIE_SAMESITE="Lax",
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from bot import accesslog
+
+    accesslog.install()
     app.extensions["wastebot"] = runtime or build_runtime(config, clock)
     if config.PROXY_HOPS:
         # Believe X-Forwarded-For/-Proto only as far as the proxies we were told about;
