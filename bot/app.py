@@ -14,11 +14,16 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
     """Build the app: webhook, dev tools, dashboard and command-line commands."""
     config = config or Config.from_env()
     app = Flask(__name__, instance_path=config.INSTANCE_DIR, instance_relative_config=False)
+    from dashboard.params import IntegerConverter
+
+    # Before any blueprint: every `<int:id>` refuses (404) ids beyond a database integer.
+    app.url_map.converters["int"] = IntegerConverter
     app.config.update(
         SECRET_KEY=config.SECRET_KEY,
         MAX_CONTENT_LENGTH=config.MAX_BODY_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.SESSION_COOKIE_SECURE,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     from bot import accesslog

@@ -50,7 +50,7 @@ def inbox() -> Response:
     rt = current_app.extensions["wastebot"]
     to = request.args.get("to", "")
     after = request.args.get("after", "0")
-    if not to or not after.isdigit():
+    if not to or not re.fullmatch(r"[0-9]{1,10}", after):
         abort(400)
     with rt.sessions.begin() as session:
         rows = session.scalars(select(DevInboxMessage).where(
