@@ -13,7 +13,8 @@ from models.messaging import InboundMessage, SeenNonce, SharedCount
 # on the row instead of reading and writing it separately.
 _HIT = portable_sql(
     "INSERT INTO shared_counts (key, count, expires_at) VALUES (:key, 1, :expires) "
-    "ON CONFLICT (key) DO UPDATE SET count = shared_counts.count + 1 RETURNING count",
+    "ON CONFLICT (key) DO UPDATE SET count = shared_counts.count + 1, "
+    "expires_at = excluded.expires_at RETURNING count",
     expires=UTCDateTime()).columns(count=Integer)
 # Remember a (timestamp, nonce); returns nothing when it was already remembered.
 _REMEMBER = portable_sql(
@@ -29,14 +30,14 @@ def window_key(name: str, window_s: int, now: datetime) -> tuple[str, datetime]:
 
 
 def hit(session: Session, key: str, expires: datetime) -> int:
-    """Count one more event under `key` (kept until `expires`); the count including it."""
+    """Count one more event under `key`, kept until `expires`; the count including it."""
     return int(session.scalar(_HIT, {"key": key[:250], "expires": expires}) or 0)
 
 
-def peek(session: Session, key: str) -> int:
-    """A counter's value without adding to it."""
-    return int(session.scalar(select(SharedCount.count).where(SharedCount.key == key[:250]))
-               or 0)
+def peek(session: Session, key: str, now: datetime) -> int:
+    """A counter's value without adding to it (0 once it has expired)."""
+    return int(session.scalar(select(SharedCount.count).where(
+        SharedCount.key == key[:250], SharedCount.expires_at > now)) or 0)
 
 
 def reset(session: Session, key: str) -> None:
