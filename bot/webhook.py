@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -17,12 +18,14 @@ from bot import signing, wxml
 from bot.ratelimit import webhook_limits
 from bot.replay import MAX_NONCE, nonce_guard
 from bot.runtime import Runtime
+from config import TZ
 from handlers.dispatch import handle
 from handlers.sorting import pending_misses
 from handlers.types import Context
 from models import InboundMessage
 from models.base import UTCDateTime, portable_sql
 from models.kb_service import record_misses
+from models.shared import hit
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
@@ -166,21 +169,27 @@ def _handle_once(rt: Runtime, key: str, incoming: Any) -> tuple[str | None, set[
         reply = handle(ctx, incoming)
         session.execute(update(_INBOUND).where(_INBOUND.c.id == row_id)
                         .values(reply=reply or ""))
-    _record_misses(rt, ctx)
+    _record_misses(rt, ctx, incoming.openid)
     return reply, ctx.wake
 
 
-def _record_misses(rt: Runtime, ctx: Context) -> None:
+def _record_misses(rt: Runtime, ctx: Context, openid: str) -> None:
     """Count unanswered questions after the reply committed, in a short transaction of its own.
 
     Kept out of the reply transaction so popular ambiguous asks (电池) do not queue on one
-    row's lock; a count is lost if the process dies between the two commits.
+    row's lock; a count is lost if the process dies between the two commits. One sender adds
+    at most KB_MISS_DAILY_PER_SENDER messages' worth a day, so a script cannot flood the list.
     """
     misses = pending_misses(ctx)
     if not misses:
         return
+    day = ctx.now.astimezone(TZ).date()
+    quota_key = f"kbmiss:{openid}:{day.isoformat()}"
     try:
         with rt.sessions.begin() as session:
+            if hit(session, quota_key, ctx.now + timedelta(days=2)) > \
+                    rt.config.KB_MISS_DAILY_PER_SENDER:
+                return
             record_misses(session, misses, ctx.now)
     except (OperationalError, DBAPIError):
         log.exception("could not count %d unanswered question(s)", len(misses))
