@@ -61,7 +61,7 @@ class Config:
     PROXY_HOPS: int = 0
     PUBLIC_BASE_URL: str = ""
     SESSION_COOKIE_SECURE: bool = False
-    UPLOAD_MAX_BYTES: int = 10 * 1024 * 1024
+    UPLOAD_MAX_BYTES: int = 12 * 1024 * 1024
     INBOUND_RETENTION_DAYS: int = 7
     KB_MISS_DAILY_PER_SENDER: int = 20
     DEV_MODE: bool = field(default=False)

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-MAX_DOWNLOAD_BYTES = 10_000_000
+MAX_DOWNLOAD_BYTES = 12 * 1024 * 1024  # WeChat's image limit is 10 MB; some headroom
 LEASE = timedelta(minutes=2)
 STORAGE_RETRY = timedelta(minutes=5)
 MEDIA_LIFETIME = timedelta(days=3)  # WeChat deletes uploaded media after three days
