@@ -55,3 +55,13 @@ def test_dev_server_log_has_no_query_string(app: Any, caplog: pytest.LogCaptureF
     assert any("POST /wechat HTTP/1.1" in line for line in lines), lines
     for secret in SECRETS:
         assert not any(secret in line for line in lines), lines
+
+
+def test_nginx_logs_paths_without_query_strings() -> None:
+    """Every server block logs with the `wastebot` format, which uses $uri, not $request."""
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    fmt = conf.split("log_format wastebot", 1)[1].split(";", 1)[0]
+    assert "$uri" in fmt and "$request " not in fmt and "$request_uri" not in fmt
+    assert "$args" not in fmt and "$query_string" not in fmt and "$http_referer" not in fmt
+    assert conf.count("server {") == conf.count("access_log /var/log/nginx/wastebot.access.log "
+                                                "wastebot;")
