@@ -14,6 +14,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from config import Config
 from models.shared import hit, window_key
@@ -103,15 +104,18 @@ class DatabaseLimiter:
         self._runtime = runtime
 
     def allow(self, key: str, rate_per_min: int) -> bool:
-        rt = self._runtime
-        name, expires = window_key("rl:" + key, self.WINDOW_S, rt.clock())
         try:
-            with rt.sessions.begin() as session:
-                return hit(session, name, expires) <= rate_per_min
+            with self._runtime.sessions.begin() as session:
+                return self.allow_in(session, key, rate_per_min)
         except (OperationalError, DBAPIError) as exc:
             # The delivery itself will answer 503 if the database is really gone.
             log.warning("rate limiter unavailable, allowing: %s", type(exc).__name__)
             return True
+
+    def allow_in(self, session: Session, key: str, rate_per_min: int) -> bool:
+        """The same check as one statement in the caller's transaction (the webhook's)."""
+        name, expires = window_key("rl:" + key, self.WINDOW_S, self._runtime.clock())
+        return hit(session, name, expires) <= rate_per_min
 
 
 class WebhookLimits:
@@ -127,8 +131,13 @@ class WebhookLimits:
     def ip_allowed(self, ip: str) -> bool:
         return self.per_ip <= 0 or self.limiter.allow("ip:" + ip, self.per_ip)
 
-    def user_allowed(self, openid: str) -> bool:
-        return self.per_user <= 0 or self.user_limiter.allow("u:" + openid, self.per_user)
+    def user_allowed(self, openid: str, session: Session | None = None) -> bool:
+        """Within the sender's budget; a database limiter joins `session` when given one."""
+        if self.per_user <= 0:
+            return True
+        if session is not None and isinstance(self.user_limiter, DatabaseLimiter):
+            return self.user_limiter.allow_in(session, "u:" + openid, self.per_user)
+        return self.user_limiter.allow("u:" + openid, self.per_user)
 
 
 def build_limiter(config: Config) -> Limiter:

@@ -13,6 +13,8 @@ import hashlib
 import logging
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.orm import Session
+
 from models.shared import remember_nonce
 
 if TYPE_CHECKING:
@@ -35,14 +37,16 @@ class NonceGuard:
             self._redis = redis.Redis.from_url(config.REDIS_URL, socket_timeout=0.5,
                                                socket_connect_timeout=0.5)
 
-    def fresh(self, timestamp: str, nonce: str, body: bytes) -> bool:
-        """False when this (timestamp, nonce) was already seen with a different body."""
+    def fresh(self, timestamp: str, nonce: str, body: bytes, session: Session) -> bool:
+        """False when this (timestamp, nonce) was already seen with a different body.
+
+        One Redis SET NX EX, or one statement in the caller's `session` (committed by it).
+        """
         key = f"{timestamp}:{nonce}"
         digest = hashlib.sha256(body).hexdigest()
         first = self._redis_first(key, digest) if self._redis is not None else None
         if first is None:
-            with self._runtime.sessions.begin() as session:
-                first = remember_nonce(session, key, digest, self._runtime.clock()) or digest
+            first = remember_nonce(session, key, digest, self._runtime.clock()) or digest
         return first == digest
 
     def _redis_first(self, key: str, digest: str) -> str | None:

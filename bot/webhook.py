@@ -15,7 +15,7 @@ from sqlalchemy import Integer, Table, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import signing, wxml
-from bot.ratelimit import webhook_limits
+from bot.ratelimit import WebhookLimits, webhook_limits
 from bot.replay import MAX_NONCE, nonce_guard
 from bot.runtime import Runtime
 from config import TZ
@@ -85,13 +85,6 @@ def receive() -> Response:
         return refused
     request.max_content_length = rt.config.MAX_BODY_BYTES
     body = request.get_data(cache=False)
-    try:
-        if not nonce_guard(current_app.extensions).fresh(
-                request.args["timestamp"], request.args["nonce"], body):
-            return _plain("forbidden", 403)
-    except (OperationalError, DBAPIError):
-        log.exception("database error while checking a nonce")
-        return _plain("unavailable", 503)
     crypto = _crypto(rt) if request.args.get("encrypt_type") == "aes" else None
     try:
         fields = _read_fields(body, crypto)
@@ -104,9 +97,13 @@ def receive() -> Response:
     incoming = wxml.to_incoming(fields)
     if not incoming.openid:
         return _plain("bad request", 400)
-    if not limits.user_allowed(incoming.openid):
-        # A flood from one sender: answer WeChat politely (no retry) and drop the message.
-        return _plain("success", 200)
+    try:
+        refused = _admit(rt, limits, body, incoming.openid)
+    except (OperationalError, DBAPIError):
+        log.exception("database error while checking a delivery's nonce and rate")
+        return _plain("unavailable", 503)
+    if refused is not None:
+        return refused
     try:
         reply, wake = _handle_once(rt, wxml.dedupe_key(fields), incoming)
     except (OperationalError, DBAPIError):
@@ -120,6 +117,19 @@ def receive() -> Response:
     if wake:
         response.call_on_close(lambda: rt.kick(wake))
     return response
+
+
+def _admit(rt: Runtime, limits: WebhookLimits, body: bytes, openid: str) -> Response | None:
+    """The replay guard, then the sender's rate: one short transaction when the database keeps
+    them (no database work when Redis does); None when the delivery may be handled."""
+    with rt.sessions.begin() as session:
+        if not nonce_guard(current_app.extensions).fresh(
+                request.args["timestamp"], request.args["nonce"], body, session):
+            return _plain("forbidden", 403)
+        if not limits.user_allowed(openid, session):
+            # A flood from one sender: answer WeChat politely (no retry), drop the message.
+            return _plain("success", 200)
+    return None
 
 
 def _check_mode(rt: Runtime) -> Response | None:
