@@ -12,6 +12,10 @@ from dotenv import dotenv_values
 ROOT = Path(__file__).resolve().parent
 TZ = ZoneInfo("Asia/Shanghai")
 REQUIRED = ("WECHAT_TOKEN", "SECRET_KEY")
+# The values `.env.example` ships with: fine on a laptop, refused anywhere else.
+EXAMPLE_VALUES = {"WECHAT_TOKEN": "devtoken", "SECRET_KEY": "dev-secret-change-me"}
+MIN_SECRET_LEN = 16
+ENCRYPT_MODES = ("plain", "compatible", "safe")
 
 
 class ConfigError(RuntimeError):
@@ -53,6 +57,13 @@ class Config:
     COMPLAINT_DAILY_LIMIT: int = 10
     CONVERSATION_IDLE_MIN: int = 30
     WEBHOOK_RATE_PER_MIN: int = 120
+    WECHAT_ENCRYPT_MODE: str = "compatible"
+    PROXY_HOPS: int = 0
+    PUBLIC_BASE_URL: str = ""
+    SESSION_COOKIE_SECURE: bool = False
+    UPLOAD_MAX_BYTES: int = 12 * 1024 * 1024
+    INBOUND_RETENTION_DAYS: int = 7
+    KB_MISS_DAILY_PER_SENDER: int = 20
     DEV_MODE: bool = field(default=False)
 
     @property
@@ -105,7 +116,31 @@ class Config:
         config = cls(**kwargs)  # type: ignore[arg-type]
         if config.WECHAT_AES_KEY and len(config.WECHAT_AES_KEY) != 43:
             raise ConfigError("WECHAT_AES_KEY must be the 43-character EncodingAESKey")
-        if not config.wechat_configured and not config.DEV_MODE:
-            # No credentials: pushes go to the local dev inbox instead of the network.
-            object.__setattr__(config, "DEV_MODE", True)
+        _check_modes(config)
+        if not config.DEV_MODE:
+            _check_production(config)
         return config
+
+
+def _check_modes(config: Config) -> None:
+    if config.WECHAT_ENCRYPT_MODE not in ENCRYPT_MODES:
+        raise ConfigError("WECHAT_ENCRYPT_MODE must be one of " + ", ".join(ENCRYPT_MODES))
+    if config.WECHAT_ENCRYPT_MODE == "safe" and not config.WECHAT_AES_KEY:
+        raise ConfigError("WECHAT_ENCRYPT_MODE=safe needs WECHAT_AES_KEY")
+    if config.PROXY_HOPS < 0:
+        raise ConfigError("PROXY_HOPS must be 0 or more")
+
+
+def _check_production(config: Config) -> None:
+    """Outside development mode: real credentials, and no example or short secrets."""
+    if not config.wechat_configured:
+        # Development mode used to switch itself on here, serving /dev without a password.
+        raise ConfigError(
+            "WECHAT_APP_ID and WECHAT_APP_SECRET are required; for local development "
+            "without an official account set DEV_MODE=1 instead")
+    for name in ("SECRET_KEY", "WECHAT_TOKEN"):
+        value = getattr(config, name)
+        if value == EXAMPLE_VALUES[name] or len(value) < MIN_SECRET_LEN:
+            raise ConfigError(
+                f"{name} is the example value or shorter than {MIN_SECRET_LEN} characters; "
+                "set a long random value (DEV_MODE=1 allows it on a development machine)")

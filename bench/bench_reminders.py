@@ -82,7 +82,7 @@ def measure(open_cases: int, due: int, work: Path) -> dict[str, float]:
     url, _, cleanup = fresh_database(work, f"c{open_cases}")
     engine = make_engine(url)
     sessions = make_session_factory(engine)
-    config = Config.from_mapping({"WECHAT_TOKEN": "b", "SECRET_KEY": "b", "DATABASE_URL": url,
+    config = Config.from_mapping({"WECHAT_TOKEN": "b", "SECRET_KEY": "b", "DEV_MODE": "1", "DATABASE_URL": url,
                                   "INSTANCE_DIR": str(work / "instance")})
     try:
         with sessions.begin() as session:

@@ -147,7 +147,7 @@ def main() -> int:
     url, label, cleanup = fresh_database(work, "webhook")
     env = {"WECHAT_TOKEN": TOKEN, "SECRET_KEY": "bench", "DATABASE_URL": url,
            "INSTANCE_DIR": str(work / "instance"), "WECHAT_APP_ID": "", "WECHAT_APP_SECRET": "",
-           "WECHAT_AES_KEY": "", "REDIS_URL": "", "CITY_PROFILE": "shanghai",
+           "WECHAT_AES_KEY": "", "REDIS_URL": "", "CITY_PROFILE": "shanghai", "DEV_MODE": "1",
            # The load generator is one IP and a few hundred users: lift the flood limits.
            "WEBHOOK_RATE_PER_MIN": "100000000", "COMPLAINT_DAILY_LIMIT": "100000"}
     server = WeChatServer(TOKEN)

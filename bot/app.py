@@ -14,14 +14,29 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
     """Build the app: webhook, dev tools, dashboard and command-line commands."""
     config = config or Config.from_env()
     app = Flask(__name__, instance_path=config.INSTANCE_DIR, instance_relative_config=False)
+    from dashboard.params import IntegerConverter
+
+    # Before any blueprint: every `<int:id>` refuses (404) ids beyond a database integer.
+    app.url_map.converters["int"] = IntegerConverter
     app.config.update(
         SECRET_KEY=config.SECRET_KEY,
         MAX_CONTENT_LENGTH=config.MAX_BODY_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.SESSION_COOKIE_SECURE,
     )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from bot import accesslog
+
+    accesslog.install()
     app.extensions["wastebot"] = runtime or build_runtime(config, clock)
+    if config.PROXY_HOPS:
+        # Believe X-Forwarded-For/-Proto only as far as the proxies we were told about;
+        # without this every client behind nginx is 127.0.0.1 and shares one budget.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.PROXY_HOPS,  # type: ignore[method-assign]
+                                x_proto=config.PROXY_HOPS, x_host=0, x_port=0, x_prefix=0)
 
     from bot import webhook, devtools
     from bot.cli import register_commands

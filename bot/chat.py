@@ -21,6 +21,10 @@ HELP = """命令 (commands):
   /quit               退出"""
 
 
+class ChatError(Exception):
+    """Something the person at the keyboard can fix; shown as one line, no traceback."""
+
+
 class ChatSession:
     def __init__(self, url: str, server: WeChatServer, openid: str,
                  out: Callable[[str], None] = print, http: requests.Session | None = None):
@@ -43,8 +47,21 @@ class ChatSession:
         return reply.get("Content") if reply else None
 
     def upload(self, path: Path) -> str:
-        resp = self.http.post(self.url + "/dev/media", data=path.read_bytes(), timeout=10)
-        resp.raise_for_status()
+        """A media id for a local photo; ChatError with a plain reason when it cannot be had."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ChatError(f"无法读取图片 {path}：{exc.strerror or exc}") from exc
+        try:
+            resp = self.http.post(self.url + "/dev/media", data=data, timeout=30)
+        except requests.RequestException as exc:
+            raise ChatError(f"无法连接服务器：{type(exc).__name__}") from exc
+        if resp.status_code == 413:
+            raise ChatError(f"图片过大（{len(data) / 1_048_576:.1f} MB），超过服务器的上传上限")
+        if resp.status_code == 404:
+            raise ChatError("服务器不在开发模式（DEV_MODE=1），无法上传本地图片")
+        if resp.status_code != 200:
+            raise ChatError(f"上传失败：HTTP {resp.status_code}")
         return str(resp.json()["media_id"])
 
     def pushed(self) -> list[str]:
@@ -90,7 +107,10 @@ class ChatSession:
         parts = shlex.split(line)
         cmd, args = parts[0], parts[1:]
         if cmd == "/image" and args:
-            media_id = self.upload(Path(args[0]).expanduser())
+            try:
+                media_id = self.upload(Path(args[0]).expanduser())
+            except ChatError as exc:
+                return f"[错误] {exc}"
             return self.send("image", PicUrl="", MediaId=media_id)
         if cmd == "/location" and len(args) >= 2:
             return self.send("location", Location_X=float(args[0]), Location_Y=float(args[1]),

@@ -40,6 +40,8 @@ def create_user(name: str, role: str, unit_code: str | None) -> None:
         user.role, user.unit_id, user.active = role, unit.id if unit else None, True
         user.password_hash = generate_password_hash(password)
         user.failed_logins, user.locked_until = 0, None
+        user.must_change_password = True  # the person chooses their own at first sign-in
+        user.session_version = (user.session_version or 0) + 1  # a reset ends old sessions
     click.echo(f"user {name} ({role}{' ' + unit_code if unit_code else ''}) saved")
 
 

@@ -25,6 +25,9 @@ DEMO_LOADERS: list[str] = [
 def load() -> None:
     """Load (or refresh) the demo district, cadres, dashboard users and a plan."""
     rt = current_app.extensions["wastebot"]
+    if not rt.config.DEV_MODE:
+        # Demo users have published passwords (admin / admin123): never on a real instance.
+        raise click.ClickException("demo data is for development only: set DEV_MODE=1")
     with rt.sessions.begin() as session:
         for spec in DEMO_LOADERS:
             module, func = spec.split(":")

@@ -36,6 +36,8 @@ def read_dev_media(instance_dir: str, media_id: str) -> bytes | None:
 @bp.post("/media")
 def upload_media() -> Response:
     """Store an uploaded file and return a media id, as WeChat's media upload would."""
+    # A phone photo is several MB: this stand-in takes what the dashboard's uploads take.
+    request.max_content_length = current_app.extensions["wastebot"].config.UPLOAD_MAX_BYTES
     data = request.get_data(cache=False)
     if not data:
         abort(400)
@@ -50,7 +52,7 @@ def inbox() -> Response:
     rt = current_app.extensions["wastebot"]
     to = request.args.get("to", "")
     after = request.args.get("after", "0")
-    if not to or not after.isdigit():
+    if not to or not re.fullmatch(r"[0-9]{1,10}", after):
         abort(400)
     with rt.sessions.begin() as session:
         rows = session.scalars(select(DevInboxMessage).where(

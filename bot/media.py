@@ -13,19 +13,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from bot.devtools import read_dev_media
 from bot.wechat_api import WeChatError
 from domain.images import ImageRejected, content_digest, safe_media_name, sanitize_image
 from models.case_service import SYSTEM, record
 from models.cases import Case, CasePhoto
+from models.notify import notify_resident
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
-MAX_DOWNLOAD_BYTES = 10_000_000
+MAX_DOWNLOAD_BYTES = 12 * 1024 * 1024  # WeChat's image limit is 10 MB; some headroom
 LEASE = timedelta(minutes=2)
 STORAGE_RETRY = timedelta(minutes=5)
 MEDIA_LIFETIME = timedelta(days=3)  # WeChat deletes uploaded media after three days
@@ -153,5 +155,20 @@ def _fail(runtime: "Runtime", photo_id: int, error: str, retryable: bool) -> int
         assert case is not None
         record(session, case, None, action="photo_failed", actor=SYSTEM, now=now,
                note=f"照片{photo.id}获取失败（{photo.attempts}次）：{error[:200]}")
+        _tell_reporter(session, runtime, case, photo, now)
         log.warning("photo %s failed for good: %s", photo_id, error)
     return 0
+
+
+def _tell_reporter(session: Session, runtime: "Runtime", case: Case, photo: CasePhoto,
+                   now: datetime) -> None:
+    """The reply said "已收到第N张照片"; when that photo is refused later, say so."""
+    if photo.kind != "report" or not case.reporter_openid:
+        return
+    ids = sorted(p.id for p in case.photos if p.kind == "report")
+    n = ids.index(photo.id) + 1 if photo.id in ids else len(ids)
+    notify_resident(session, runtime.config, openid=case.reporter_openid,
+                    key=f"photo-failed:{photo.id}", kind="photo_failed",
+                    text=(f"您为投诉{case.number}发送的第{n}张照片未能收录（无法识别为图片或已失效），"
+                          "投诉本身已正常受理，不受影响。"),
+                    title="照片未能收录", status="照片未收录", now=now, ref=case.number)

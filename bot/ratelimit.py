@@ -1,7 +1,9 @@
-"""Token-bucket rate limits for the webhook: per sender (openid) and per client IP.
+"""Rate limits for the webhook: per sender (openid) and per client IP.
 
-Buckets live in Redis when REDIS_URL is set (shared by every worker and host), else in
-this process's memory (bounded, least-recently-used buckets are forgotten first).
+The per-sender limit is one count shared by every worker and host: a token bucket in Redis
+when REDIS_URL is set, else a one-minute fixed window in the database (`shared_counts`).
+The per-address limit is a coarse flood guard applied after the signature check: Redis
+when set, else this process's memory (bounded, least-recently-used buckets forgotten first).
 """
 from __future__ import annotations
 
@@ -9,9 +11,16 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from config import Config
+from models.shared import hit, window_key
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 # WeChat delivers every user's messages from a handful of its own servers, so one IP carries
@@ -82,19 +91,53 @@ class RedisLimiter:
             return True
 
 
+class DatabaseLimiter:
+    """A one-minute fixed window per key in the database: one upsert per check.
+
+    Shared by every worker without Redis. A burst may straddle two windows (up to twice the
+    rate within a minute at the boundary), never more.
+    """
+
+    WINDOW_S = 60
+
+    def __init__(self, runtime: "Runtime") -> None:
+        self._runtime = runtime
+
+    def allow(self, key: str, rate_per_min: int) -> bool:
+        try:
+            with self._runtime.sessions.begin() as session:
+                return self.allow_in(session, key, rate_per_min)
+        except (OperationalError, DBAPIError) as exc:
+            # The delivery itself will answer 503 if the database is really gone.
+            log.warning("rate limiter unavailable, allowing: %s", type(exc).__name__)
+            return True
+
+    def allow_in(self, session: Session, key: str, rate_per_min: int) -> bool:
+        """The same check as one statement in the caller's transaction (the webhook's)."""
+        name, expires = window_key("rl:" + key, self.WINDOW_S, self._runtime.clock())
+        return hit(session, name, expires) <= rate_per_min
+
+
 class WebhookLimits:
     """The two webhook checks, with budgets taken from WEBHOOK_RATE_PER_MIN."""
 
-    def __init__(self, config: Config, limiter: Limiter | None = None) -> None:
+    def __init__(self, config: Config, limiter: Limiter | None = None,
+                 user_limiter: Limiter | None = None) -> None:
         self.per_user = config.WEBHOOK_RATE_PER_MIN
         self.per_ip = config.WEBHOOK_RATE_PER_MIN * IP_FACTOR
         self.limiter = limiter or build_limiter(config)
+        self.user_limiter = user_limiter or self.limiter
 
     def ip_allowed(self, ip: str) -> bool:
         return self.per_ip <= 0 or self.limiter.allow("ip:" + ip, self.per_ip)
 
-    def user_allowed(self, openid: str) -> bool:
-        return self.per_user <= 0 or self.limiter.allow("u:" + openid, self.per_user)
+    def user_allowed(self, openid: str, session: Session | None = None) -> bool:
+        """Within the sender's budget; a database limiter joins `session` when given one."""
+        if self.per_user <= 0:
+            return True
+        if session is not None and isinstance(self.user_limiter, DatabaseLimiter):
+            return self.user_limiter.allow_in(session, "u:" + openid, self.per_user)
+        return self.user_limiter.allow("u:" + openid, self.per_user)
 
 
 def build_limiter(config: Config) -> Limiter:
@@ -105,5 +148,7 @@ def webhook_limits(extensions: dict[str, Any], config: Config) -> WebhookLimits:
     """The app's limits, created on first use and kept in `app.extensions`."""
     limits = extensions.get("wastebot.ratelimit")
     if limits is None:
-        limits = extensions.setdefault("wastebot.ratelimit", WebhookLimits(config))
+        shared = None if config.REDIS_URL else DatabaseLimiter(extensions["wastebot"])
+        limits = extensions.setdefault("wastebot.ratelimit",
+                                       WebhookLimits(config, user_limiter=shared))
     return limits

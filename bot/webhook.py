@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -14,14 +15,17 @@ from sqlalchemy import Integer, Table, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import signing, wxml
-from bot.ratelimit import webhook_limits
+from bot.ratelimit import WebhookLimits, webhook_limits
+from bot.replay import MAX_NONCE, nonce_guard
 from bot.runtime import Runtime
+from config import TZ
 from handlers.dispatch import handle
 from handlers.sorting import pending_misses
 from handlers.types import Context
 from models import InboundMessage
 from models.base import UTCDateTime, portable_sql
 from models.kb_service import record_misses
+from models.shared import hit
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
@@ -54,7 +58,7 @@ def _verify_request(rt: Runtime) -> Response | None:
         signing.check((rt.config.WECHAT_TOKEN, timestamp, nonce), args.get("signature", ""))
     except signing.BadSignature:
         return _plain("forbidden", 403)
-    if skew > rt.config.TIMESTAMP_TOLERANCE_S:
+    if skew > rt.config.TIMESTAMP_TOLERANCE_S or len(nonce) > MAX_NONCE:
         return _plain("forbidden", 403)
     return None
 
@@ -69,29 +73,37 @@ def verify_url() -> Response:
 @bp.post("/wechat")
 def receive() -> Response:
     rt = _runtime()
-    limits = webhook_limits(current_app.extensions, rt.config)
-    if not limits.ip_allowed(request.remote_addr or "-"):
-        return _plain("too many requests", 429)
+    # Signature first: unsigned junk must not spend the budget of WeChat's own addresses.
     refused = _verify_request(rt)
     if refused is not None:
         return refused
-    crypto = _crypto(rt) if request.args.get("encrypt_type", "raw") == "aes" else None
-    if request.args.get("encrypt_type", "raw") not in ("raw", "aes"):
-        return _plain("bad request", 400)
+    limits = webhook_limits(current_app.extensions, rt.config)
+    if not limits.ip_allowed(request.remote_addr or "-"):
+        return _plain("too many requests", 429)
+    refused = _check_mode(rt)
+    if refused is not None:
+        return refused
+    request.max_content_length = rt.config.MAX_BODY_BYTES
+    body = request.get_data(cache=False)
+    crypto = _crypto(rt) if request.args.get("encrypt_type") == "aes" else None
     try:
-        fields = _read_fields(rt, crypto)
+        fields = _read_fields(body, crypto)
     except wxml.BadXml:
         return _plain("bad request", 400)
     except signing.BadSignature:
         return _plain("forbidden", 403)
-    except (signing.BadCiphertext, _NoCrypto):
+    except signing.BadCiphertext:
         return _plain("bad request", 400)
     incoming = wxml.to_incoming(fields)
     if not incoming.openid:
         return _plain("bad request", 400)
-    if not limits.user_allowed(incoming.openid):
-        # A flood from one sender: answer WeChat politely (no retry) and drop the message.
-        return _plain("success", 200)
+    try:
+        refused = _admit(rt, limits, body, incoming.openid)
+    except (OperationalError, DBAPIError):
+        log.exception("database error while checking a delivery's nonce and rate")
+        return _plain("unavailable", 503)
+    if refused is not None:
+        return refused
     try:
         reply, wake = _handle_once(rt, wxml.dedupe_key(fields), incoming)
     except (OperationalError, DBAPIError):
@@ -107,24 +119,43 @@ def receive() -> Response:
     return response
 
 
-class _NoCrypto(Exception):
-    """An encrypted request arrived but no EncodingAESKey is configured."""
+def _admit(rt: Runtime, limits: WebhookLimits, body: bytes, openid: str) -> Response | None:
+    """The replay guard, then the sender's rate: one short transaction when the database keeps
+    them (no database work when Redis does); None when the delivery may be handled."""
+    with rt.sessions.begin() as session:
+        if not nonce_guard(current_app.extensions).fresh(
+                request.args["timestamp"], request.args["nonce"], body, session):
+            return _plain("forbidden", 403)
+        if not limits.user_allowed(openid, session):
+            # A flood from one sender: answer WeChat politely (no retry), drop the message.
+            return _plain("success", 200)
+    return None
+
+
+def _check_mode(rt: Runtime) -> Response | None:
+    """WECHAT_ENCRYPT_MODE as in WeChat's console: which deliveries this account accepts."""
+    encrypt_type = request.args.get("encrypt_type", "raw")
+    mode = rt.config.WECHAT_ENCRYPT_MODE
+    if encrypt_type not in ("raw", "aes"):
+        return _plain("bad request", 400)
+    if encrypt_type == "aes" and (mode == "plain" or not rt.config.WECHAT_AES_KEY):
+        return _plain("bad request", 400)  # encrypted, but we hold no key for it
+    if encrypt_type == "raw" and mode == "safe":
+        return _plain("forbidden", 403)  # safe mode: only the encrypted body is signed
+    return None
 
 
 def _crypto(rt: Runtime) -> signing.MessageCrypto:
     cfg = rt.config
-    if not cfg.WECHAT_AES_KEY:
-        raise _NoCrypto()
     return signing.MessageCrypto(cfg.WECHAT_TOKEN, cfg.WECHAT_AES_KEY, cfg.WECHAT_APP_ID)
 
 
-def _read_fields(rt: Runtime, crypto: signing.MessageCrypto | None) -> dict[str, str]:
-    body = request.get_data(cache=False)
-    if crypto is None and request.args.get("encrypt_type") == "aes":
-        raise _NoCrypto()
+def _read_fields(body: bytes, crypto: signing.MessageCrypto | None) -> dict[str, str]:
     outer = wxml.parse_fields(body)
     if crypto is None:
         return outer
+    # Compatible and safe mode alike: only the Encrypt element, checked against
+    # msg_signature, is trusted; plaintext fields beside it are ignored.
     encrypted = outer.get("Encrypt", "")
     if not encrypted:
         raise wxml.BadXml("no Encrypt element")
@@ -148,21 +179,27 @@ def _handle_once(rt: Runtime, key: str, incoming: Any) -> tuple[str | None, set[
         reply = handle(ctx, incoming)
         session.execute(update(_INBOUND).where(_INBOUND.c.id == row_id)
                         .values(reply=reply or ""))
-    _record_misses(rt, ctx)
+    _record_misses(rt, ctx, incoming.openid)
     return reply, ctx.wake
 
 
-def _record_misses(rt: Runtime, ctx: Context) -> None:
+def _record_misses(rt: Runtime, ctx: Context, openid: str) -> None:
     """Count unanswered questions after the reply committed, in a short transaction of its own.
 
     Kept out of the reply transaction so popular ambiguous asks (电池) do not queue on one
-    row's lock; a count is lost if the process dies between the two commits.
+    row's lock; a count is lost if the process dies between the two commits. One sender adds
+    at most KB_MISS_DAILY_PER_SENDER messages' worth a day, so a script cannot flood the list.
     """
     misses = pending_misses(ctx)
     if not misses:
         return
+    day = ctx.now.astimezone(TZ).date()
+    quota_key = f"kbmiss:{openid}:{day.isoformat()}"
     try:
         with rt.sessions.begin() as session:
+            if hit(session, quota_key, ctx.now + timedelta(days=2)) > \
+                    rt.config.KB_MISS_DAILY_PER_SENDER:
+                return
             record_misses(session, misses, ctx.now)
     except (OperationalError, DBAPIError):
         log.exception("could not count %d unanswered question(s)", len(misses))

@@ -62,9 +62,14 @@ def to_incoming(f: dict[str, str]) -> Incoming:
 
 
 def dedupe_key(f: dict[str, str]) -> str:
-    """MsgId for messages; FromUserName + CreateTime + Event for events (WeChat's advice)."""
+    """Account + sender + MsgId for messages; sender + CreateTime + Event for events.
+
+    MsgId is only unique per sender in practice: keyed alone, one user's reused MsgId got
+    another user's stored reply.
+    """
     if f.get("MsgId"):
-        return "m:" + f["MsgId"]
+        return "m:%s:%s:%s" % (f.get("ToUserName", "")[:40], f.get("FromUserName", "")[:64],
+                               f["MsgId"][:64])
     return "e:%s:%s:%s:%s" % (f.get("FromUserName", ""), f.get("CreateTime", ""),
                               f.get("Event", ""), f.get("EventKey", ""))
 

@@ -1,8 +1,14 @@
-"""Sign-in with hashed passwords, lockout after repeated failures, expiring sessions."""
+"""Sign-in with hashed passwords, lockout after repeated failures, expiring sessions.
+
+Lockout is per account *and* client address, so nobody can lock the office out from
+elsewhere; unknown names cost the same hashing work as known ones; signing out bumps the
+account's session version, so a copied cookie stops working.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,11 +18,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import select
-from werkzeug.security import check_password_hash
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from dashboard.db import now, transaction
 from dashboard.scope import subtree
 from models import User
+from models.shared import hit, peek, reset
 
 bp = Blueprint("auth", __name__, url_prefix="/dashboard", template_folder="templates",
                static_folder="static")
@@ -26,6 +33,7 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "请先登录。"
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD = 8
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class Staff:
     role: str
     unit_id: int | None
     scope: frozenset[int] | None
+    must_change_password: bool = False
     is_active: bool = True
     is_authenticated: bool = True
     is_anonymous: bool = False
@@ -58,12 +67,17 @@ def load_staff(user_id: str) -> Staff | None:
         return None
     with transaction() as s:
         user = s.get(User, int(user_id))
-        if user is None or not user.active:
+        if user is None or not user.active or session.get("sv") != user.session_version:
             return None
-        scope = None
-        if user.role != "admin":
-            scope = subtree(s, user.unit_id) if user.unit_id else frozenset()
-        return Staff(user.id, user.name, user.role, user.unit_id, scope)
+        return _staff(s, user)
+
+
+def _staff(s: Any, user: User) -> Staff:
+    scope = None
+    if user.role != "admin":
+        scope = subtree(s, user.unit_id) if user.unit_id else frozenset()
+    return Staff(user.id, user.name, user.role, user.unit_id, scope,
+                 must_change_password=user.must_change_password)
 
 
 def _expired() -> bool:
@@ -91,8 +105,11 @@ def staff_blueprint(name: str, prefix: str) -> Blueprint:
 
     @blueprint.before_request
     @login_required
-    def _signed_in() -> None:
+    def _signed_in() -> ResponseReturnValue | None:
         guard()
+        if current_user.must_change_password:
+            return redirect(url_for("auth.password"))
+        return None
 
     return blueprint
 
@@ -109,42 +126,89 @@ def login() -> ResponseReturnValue:
     error = ""
     if request.method == "POST":
         guard()
-        name = request.form.get("name", "").strip()
+        name = request.form.get("name", "").strip()[:64]
         password = request.form.get("password", "")
-        staff, error = _check(name, password)
+        staff, version, error = _check(name, password, request.remote_addr or "-")
         if staff is not None:
             session.clear()
             session["signed_in_at"] = now().timestamp()
+            session["sv"] = version
             session.permanent = False  # the cookie ends with the browser
             login_user(staff)
+            if staff.must_change_password:
+                return redirect(url_for("auth.password"))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", error=error), 401 if error else 200
 
 
-def _check(name: str, password: str) -> tuple[Staff | None, str]:
+@cache
+def _decoy_hash() -> str:
+    """A hash to check unknown names against, so they cost what a real account costs."""
+    return generate_password_hash("no such account")
+
+
+def _check(name: str, password: str, address: str) -> tuple[Staff | None, int, str]:
     wrong = "用户名或密码错误。"
+    failures = f"login:{name}:{address}"
     with transaction() as s:
         user = s.scalar(select(User).where(User.name == name))
         at = now()
-        if user is None or not user.active:
-            return None, wrong
-        if user.locked_until is not None and user.locked_until > at:
-            return None, "连续登录失败次数过多，账号已临时锁定，请15分钟后再试。"
-        if not check_password_hash(user.password_hash, password):
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILURES:
-                user.locked_until, user.failed_logins = at + LOCKOUT, 0
-            return None, wrong
+        if peek(s, failures, at) >= MAX_FAILURES:
+            return None, 0, "连续登录失败次数过多，已临时锁定，请15分钟后再试。"
+        known = user is not None and user.active
+        ok = check_password_hash(user.password_hash if known else _decoy_hash(), password)
+        if not (known and ok):
+            if peek(s, failures, at) == 0:
+                reset(s, failures)  # an expired streak starts again from one
+            if hit(s, failures, at + LOCKOUT) >= MAX_FAILURES and user is not None:
+                # Recorded for the office to see; the lock itself holds only this address.
+                user.locked_until = at + LOCKOUT
+            if user is not None:
+                user.failed_logins += 1
+            return None, 0, wrong
+        reset(s, failures)
         user.failed_logins, user.locked_until = 0, None
-        scope = None if user.role == "admin" else (
-            subtree(s, user.unit_id) if user.unit_id else frozenset())
-        return Staff(user.id, user.name, user.role, user.unit_id, scope), ""
+        return _staff(s, user), user.session_version, ""
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password() -> ResponseReturnValue:
+    """Choose a new password; required while the account still has its initial one."""
+    error = ""
+    if request.method == "POST":
+        guard()
+        current, new = request.form.get("current", ""), request.form.get("new", "")
+        if len(new) < MIN_PASSWORD:
+            error = f"新密码至少{MIN_PASSWORD}位。"
+        elif new != request.form.get("confirm", ""):
+            error = "两次输入的新密码不一致。"
+        elif new == current:
+            error = "新密码不能与原密码相同。"
+        else:
+            with transaction() as s:
+                user = s.get(User, current_user.id)
+                if user is None or not check_password_hash(user.password_hash, current):
+                    error = "原密码不正确。"
+                else:
+                    user.password_hash = generate_password_hash(new)
+                    user.must_change_password = False
+                    user.session_version += 1  # other sessions of this account end
+                    session["sv"] = user.session_version
+            if not error:
+                return redirect(url_for("overview.index"))
+    return render_template("password.html", error=error,
+                           forced=current_user.must_change_password)
 
 
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
     guard()
+    with transaction() as s:
+        user = s.get(User, current_user.id)
+        if user is not None:
+            user.session_version += 1  # the cookie, wherever it was copied, stops working
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.auth import staff_blueprint
 from dashboard.db import now, runtime, transaction
+from dashboard.params import small_int
 from dashboard.scope import case_or_404
 from models import Case, ExtensionRequest, Unit
 from models.case_service import (Actor, CaseTransitionError, accept_case, decide_extension,
@@ -34,7 +35,8 @@ def _apply(s: Session, case: Case, action: str) -> None:
     config, at = runtime().config, now()
     if action == "dispatch":
         unit_id = request.form.get("unit_id", "")
-        unit = s.get(Unit, int(unit_id)) if unit_id.isdigit() else None
+        unit_key = small_int(unit_id, "unit_id")
+        unit = s.get(Unit, unit_key) if unit_key is not None else None
         if unit is None or not unit.active:
             raise CaseTransitionError("请选择有效的责任单位。")
         if case.unit_id is not None and case.status not in (PENDING, RETURNED):

@@ -9,11 +9,13 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from config import TZ
+from dashboard.params import day, small_int
 from dashboard.scope import Scoped, scoped_cases, subtree
 from models import Case
 from models.cases import OPEN_STATUSES
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000
 
 
 @dataclass(frozen=True)
@@ -29,21 +31,18 @@ class CaseFilter:
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> "CaseFilter":
-        """Read the filters from a query string, ignoring what does not parse."""
-        def day(name: str) -> date | None:
-            try:
-                return date.fromisoformat(args.get(name, ""))
-            except ValueError:
-                return None
+        """Read the filters from a query string, ignoring what does not parse.
 
-        unit = args.get("unit", "")
-        page = args.get("page", "1")
-        return cls(status=args.get("status", "").strip(),
-                   unit_id=int(unit) if unit.isdigit() else None,
-                   problem_type=args.get("type", "").strip(),
+        Raises BadQuery (HTTP 400) for numbers and dates that parse but are out of range.
+        """
+        page = small_int(args.get("page", ""), "page", MAX_PAGE)
+        return cls(status=args.get("status", "").strip()[:32],
+                   unit_id=small_int(args.get("unit", ""), "unit"),
+                   problem_type=args.get("type", "").strip()[:64],
                    overdue=args.get("overdue") == "1",
-                   date_from=day("from"), date_to=day("to"), q=args.get("q", "").strip()[:100],
-                   page=max(1, int(page)) if page.isdigit() else 1)
+                   date_from=day(args.get("from", ""), "from"),
+                   date_to=day(args.get("to", ""), "to"), q=args.get("q", "").strip()[:100],
+                   page=max(1, page or 1))
 
 
 def _local_midnight(d: date) -> datetime:

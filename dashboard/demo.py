@@ -22,6 +22,7 @@ def load_users(session: Session, runtime: Any) -> str:
             continue  # the demo district is not loaded
         if session.scalar(select(User).where(User.name == name)) is None:
             session.add(User(name=name, password_hash=generate_password_hash(password), role=role,
-                             unit_id=unit.id if unit else None, active=True, failed_logins=0))
+                             unit_id=unit.id if unit else None, active=True, failed_logins=0,
+                             must_change_password=True))
             made.append(name)
     return f"dashboard users: {', '.join(made) or 'already there'} (see docs/DASHBOARD.md)"

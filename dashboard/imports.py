@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 
 from dashboard.auth import admin_required, staff_blueprint
 from dashboard.db import now, transaction
+from dashboard.web import megabytes, upload_limit
 from models.cadre_service import (BindError, CadreImportError, import_cadres, issue_invitation,
                                   read_cadre_rows)
 from models.units_service import UnitImportError, import_units, read_unit_rows
 
 bp = staff_blueprint("imports", "/units")
 bp.before_request(admin_required)
-MAX_UPLOAD = 2 * 1024 * 1024
 SUFFIXES = {"units": (".csv", ".xlsx", ".geojson", ".json"), "cadres": (".csv", ".xlsx")}
 
 
@@ -30,9 +30,9 @@ def _upload(kind: str, read: Callable[[Path], list[dict[str, Any]]],
     if upload is None or suffix not in SUFFIXES[kind]:
         flash(f"请上传 {' / '.join(SUFFIXES[kind])} 文件。", "error")
         return
-    data = upload.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        flash("文件过大（上限 2 MB）。", "error")
+    data = upload.read(upload_limit() + 1)
+    if len(data) > upload_limit():
+        flash(f"文件过大（上限 {megabytes(upload_limit())}）。", "error")
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"upload{suffix}"

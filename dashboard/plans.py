@@ -9,12 +9,12 @@ from flask.typing import ResponseReturnValue
 
 from dashboard.auth import admin_required, staff_blueprint
 from dashboard.db import now, transaction
+from dashboard.web import megabytes, upload_limit
 from domain.plans import detect_and_parse
 from models.task_service import import_plan
 
 bp = staff_blueprint("plans", "/tasks/plans")
 bp.before_request(admin_required)
-MAX_UPLOAD = 2 * 1024 * 1024
 SUFFIXES = (".txt", ".tsv", ".xlsx")
 
 
@@ -26,9 +26,9 @@ def upload() -> ResponseReturnValue:
     if file is None or Path(name).suffix.lower() not in SUFFIXES:
         flash("请上传 .txt / .tsv / .xlsx 格式的整改方案。", "error")
         return redirect(url_for("tasks.index"))
-    data = file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        flash("文件过大（上限 2 MB）。", "error")
+    data = file.read(upload_limit() + 1)
+    if len(data) > upload_limit():
+        flash(f"文件过大（上限 {megabytes(upload_limit())}）。", "error")
         return redirect(url_for("tasks.index"))
     try:
         issued = date.fromisoformat(request.form.get("issued", ""))

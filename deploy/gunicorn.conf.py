@@ -27,8 +27,11 @@ max_requests_jitter = 2000
 # (MAX_BODY_BYTES) and by the reverse proxy (client_max_body_size).
 limit_request_line = 8190
 limit_request_fields = 50
-# The query string carries only signature/timestamp/nonce; no secrets reach the access log.
+# The path without its query string: WeChat's signature, timestamp and nonce (enough to
+# replay a plain-mode delivery within the window) and Open311's api_key never reach the log.
+# No referer either (it may carry someone else's query string).
 accesslog = "-"
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(a)s" %(M)sms'
 errorlog = "-"
 loglevel = "info"
 # Trust X-Forwarded-* only from the local reverse proxy.

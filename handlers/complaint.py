@@ -1,15 +1,17 @@
 """The complaint conversation (纠错投诉): photos, place, problem type, description, submit."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from handlers import conversation
 from handlers.predicates import normalize_command
 from handlers.types import Context, Incoming
 from models.case_intake import MAX_PHOTOS, Intake, cases_today, create_case, daily_limit_reached
 from models.case_service import local_text
+from models.cases import Case
 from models.case_settings import ComplaintSettings, load_complaint_settings
 from models.messaging import Conversation
 
@@ -20,6 +22,13 @@ EXPIRED = "上次的投诉填写超过30分钟未操作，已自动取消。如�
 DESC_PREFIXES = ("描述", "说明", "补充", "备注")
 ADDRESS_PREFIXES = ("地址", "位置", "地点")
 CANCEL_HINT = "发“取消”可随时退出。"
+BAD_LOCATION = "未能识别该位置（坐标无效），请重新发送位置，或直接输入地址。已填写的内容都保留着。"
+
+
+def valid_location(lat: float | None, lng: float | None) -> bool:
+    """A real place: finite, latitude within ±90 and longitude within ±180 degrees."""
+    return (lat is not None and lng is not None and math.isfinite(lat) and math.isfinite(lng)
+            and -90 <= lat <= 90 and -180 <= lng <= 180)
 
 
 def _settings(ctx: Context) -> ComplaintSettings:
@@ -99,7 +108,11 @@ def step(ctx: Context, m: Incoming) -> str:
             photos.append(m.media_id)
         state["photos"] = photos
         ack = f"已收到第{len(photos)}张照片。"
-    elif m.msg_type == "location" and m.lat is not None and m.lng is not None:
+    elif m.msg_type == "location":
+        if not valid_location(m.lat, m.lng):
+            # Checked here, where it enters: a NaN or lat 999 kept in the state used to make
+            # every later 提交 fail. The rest of the report is kept.
+            return BAD_LOCATION + _progress(state, settings)
         state.update(lat=m.lat, lng=m.lng, label=m.label[:200])
         ack = f"已收到位置：{m.label or '地图定位'}。"
     elif m.msg_type in ("text", "voice") and m.text:
@@ -172,6 +185,17 @@ def submit(ctx: Context, m: Incoming, state: dict[str, Any],
     return (f"投诉已提交！编号：{case.number}\n问题类型：{case.problem_type}\n"
             f"责任单位：{unit}{pending}\n办理时限：{local_text(case.deadline_at)}前\n"
             "派单、整改和办结时会通知您，发“我的投诉”或编号可查询进度。感谢监督！")
+
+
+def submit_outside_flow(ctx: Context, m: Incoming) -> str:
+    """提交 with no complaint being filled in: usually a second tap after it was filed."""
+    latest = ctx.session.scalar(select(Case.id).where(Case.reporter_openid == m.openid)
+                                .limit(1))
+    if latest is None:
+        return "当前没有填写中的投诉。如需反映垃圾分类问题，请先发送“纠错”。"
+    # No number here: the receipt already gave it, and a number reads like a new case.
+    return ("您的投诉已经提交过了，无需重复提交。发“我的投诉”可查看进度；"
+            "如要反映新的问题，请发送“纠错”。")
 
 
 def photo_outside_flow(ctx: Context, m: Incoming) -> bool:

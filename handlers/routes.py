@@ -38,6 +38,7 @@ ROUTES: list[Route] = [
     Route("guide-menu", click_prefix("GUIDE_"), sorting.guide),
     Route("complaint-menu", click("COMPLAINT"), complaint.start),
     Route("complaint-start", text_is(*complaint.START_WORDS), complaint.start),
+    Route("complaint-resubmit", text_is("提交", "提交投诉"), complaint.submit_outside_flow),
     Route("my-cases", text_is("我的投诉", "投诉进度", "我的举报", "查询投诉"), my_cases.list_cases),
     Route("case-lookup", text_matches(r"jc\d{12}$"), my_cases.lookup),
     Route("case-survey", my_cases.survey_answer, my_cases.survey),

@@ -18,8 +18,30 @@ class InboundMessage(Base):
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
     openid: Mapped[str] = mapped_column(String(64), index=True)
     msg_type: Mapped[str] = mapped_column(String(32))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     reply: Mapped[str | None] = mapped_column(Text)
+
+
+class SeenNonce(Base):
+    """A (timestamp, nonce) pair WeChat signed, kept while that signature is still fresh.
+
+    In plain mode the signature does not cover the body: a copied query string must not
+    carry a second, different body (see bot/replay.py).
+    """
+
+    __tablename__ = "seen_nonces"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)  # "timestamp:nonce"
+    body_digest: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SharedCount(Base):
+    """A fixed-window counter shared by every worker (rate limits, daily quotas, lockouts)."""
+
+    __tablename__ = "shared_counts"
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)  # "<name>@<window start>"
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Conversation(Base):

@@ -23,6 +23,7 @@ from open311.keys import find_key
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 DEFAULT_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
+MIN_YEAR, MAX_YEAR = 2000, 2999
 
 
 class ApiError(HTTPException):
@@ -56,14 +57,19 @@ def _key(session: Session, write: bool = False) -> ApiKey:
     return key
 
 
+def _absolute(endpoint: str, **values: object) -> str:
+    """PUBLIC_BASE_URL + the path; never the request's Host header (a client can set it)."""
+    return _rt().config.PUBLIC_BASE_URL.rstrip("/") + url_for(endpoint, **values)
+
+
 def _photo_url(case: Case) -> str | None:
     photo = next((p for p in case.photos if p.status == "stored" and p.kind == "report"), None)
-    return url_for("open311.media", photo_id=photo.id, _external=True) if photo else None
+    return _absolute("open311.media", photo_id=photo.id) if photo else None
 
 
 @bp.get("/discovery.json")
 def discovery() -> ResponseReturnValue:
-    base = url_for("open311.services", _external=True).rsplit("/", 1)[0] + "/"
+    base = _absolute("open311.services").rsplit("/", 1)[0] + "/"
     return jsonify({"changeset": "2026-11-01T00:00:00+08:00", "contact": "区生活垃圾分类办公室",
                     "key_service": "请向区分类办申请 API key",
                     "endpoints": [{"specification": SPEC_URL, "url": base,
@@ -86,6 +92,9 @@ def _when(name: str) -> datetime | None:
         moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
         fail(400, f"{name} must be a W3C datetime, e.g. 2026-11-23T10:00:00+08:00")
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        # 0001-01-01 or 9999-12-31 overflow when converted to UTC for the query.
+        fail(400, f"{name} must lie between {MIN_YEAR} and {MAX_YEAR}")
     return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
 
 

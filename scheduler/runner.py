@@ -50,12 +50,26 @@ def calendar_job(rt: Runtime) -> int:
     return check(rt)
 
 
+def prune_job(rt: Runtime) -> int:
+    """Delete de-duplication rows past INBOUND_RETENTION_DAYS, stale nonces and counters."""
+    from models.shared import prune
+
+    config = rt.config
+    with rt.sessions.begin() as session:
+        removed = prune(session, rt.clock(), timedelta(days=config.INBOUND_RETENTION_DAYS),
+                        timedelta(seconds=2 * config.TIMESTAMP_TOLERANCE_S + 60))
+    if any(removed.values()):
+        log.info("pruned %s", ", ".join(f"{n} {name}" for name, n in removed.items()))
+    return sum(removed.values())
+
+
 # name → (job, interval in seconds)
 JOBS: dict[str, tuple[Job, int]] = {
     "reminders": (reminder_job, 60),
     "outbox": (outbox_job, 10),
     "media": (media_job, 30),
     "calendar": (calendar_job, 24 * 3600),
+    "prune": (prune_job, 3600),
 }
 
 

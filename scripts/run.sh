@@ -10,7 +10,7 @@ trap 'kill $SCHED 2>/dev/null; wait $SCHED 2>/dev/null' EXIT INT TERM
 cat <<MSG
 
   The bot is at http://127.0.0.1:$PORT/wechat, the dashboard at http://127.0.0.1:$PORT/
-  (sign in as admin / admin123 — demo data). In another terminal, chat with it:
+  (sign in as admin / admin123 — demo data; you will be asked for a new password). In another terminal, chat with it:
 
     .venv/bin/flask --app wsgi chat --as resident-demo        # as a resident
     .venv/bin/flask --app wsgi chat --as cadre-demo           # as a bound cadre (demo)

@@ -26,6 +26,8 @@ from tests.wechat_user import WeChatUser
 SAMPLE_TOKEN = "spamtest"
 SAMPLE_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 SAMPLE_APP_ID = "wx2c2769f8efd9abc2"
+# The app under test runs in production mode, which refuses tokens shorter than 16 characters.
+TEST_TOKEN = "test-token-0123456789"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 # CI must be repeatable: the same examples every run unless a fuzzing profile is chosen
@@ -113,7 +115,7 @@ def clock() -> FrozenClock:
 
 def make_config(database_url: str, instance: Path, api_base: str, **overrides: Any) -> Config:
     values: dict[str, Any] = {
-        "WECHAT_TOKEN": SAMPLE_TOKEN, "SECRET_KEY": "test-secret",
+        "WECHAT_TOKEN": TEST_TOKEN, "SECRET_KEY": "test-secret-0123456789",
         "WECHAT_APP_ID": SAMPLE_APP_ID, "WECHAT_APP_SECRET": "test-app-secret",
         "WECHAT_AES_KEY": SAMPLE_AES_KEY, "WECHAT_API_BASE": api_base,
         "WECOM_API_BASE": api_base, "WECOM_CORP_ID": "ww-test", "WECOM_SECRET": "wecom-secret",

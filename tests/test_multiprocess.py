@@ -46,7 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Gunicorn,
         engine.dispose()
         env = {"WECHAT_TOKEN": TOKEN, "SECRET_KEY": "mp-secret", "DATABASE_URL": url,
                "INSTANCE_DIR": str(tmp / "instance"), "WECHAT_APP_ID": "",
-               "WECHAT_APP_SECRET": "", "WECHAT_AES_KEY": "", "REDIS_URL": "",
+               "WECHAT_APP_SECRET": "", "WECHAT_AES_KEY": "", "REDIS_URL": "", "DEV_MODE": "1",
                "WEBHOOK_RATE_PER_MIN": "100000", "CITY_PROFILE": "shanghai"}
         with Gunicorn("wsgi:app", env, workers=4, log_path=tmp / "gunicorn.log") as gun:
             yield gun, url

@@ -219,10 +219,36 @@ class TestWebhookRateLimits:
             statuses.append(_post(client, d.params, b"<xml>").status_code)
         assert 429 not in statuses[:budget] and statuses[budget:] == [429] * 3
 
-    def test_forged_requests_count_against_the_ip(self, client: Any) -> None:
+    def test_forged_requests_do_not_spend_the_address_budget(
+            self, client: Any, wechat: WeChatServer) -> None:
+        """Signatures are checked first: unsigned junk is 403 and leaves WeChat's budget be."""
         statuses = [_post(client, {"signature": "0" * 40, "timestamp": "1", "nonce": "n"},
                           b"").status_code for _ in range(5 * IP_FACTOR + 2)]
-        assert set(statuses[:-2]) == {403} and statuses[-2:] == [429, 429]
+        assert set(statuses) == {403}
+        d = wechat.deliver(_text(openid="o_after_junk", content="帮助"))
+        assert _post(client, d.params, d.body).status_code == 200
+
+    def test_behind_a_configured_proxy_each_client_has_its_own_budget(
+            self, app: Any, client: Any, wechat: WeChatServer, config: Any) -> None:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        def statuses(forwarded_for: str, n: int) -> list[int]:
+            out = []
+            for i in range(n):
+                d = wechat.deliver(_text(openid=f"o_px_{forwarded_for}_{i}"))
+                out.append(client.post("/wechat", query_string=d.params, data=b"<xml>",
+                                       headers={"X-Forwarded-For": forwarded_for}).status_code)
+            return out
+
+        budget = 5 * IP_FACTOR
+        # PROXY_HOPS=0 (the default): the header is ignored, everyone is the proxy's address.
+        assert 429 in statuses("203.0.113.1", budget // 2 + 1) + statuses("203.0.113.2",
+                                                                          budget // 2 + 1)
+        app.extensions["wastebot.ratelimit"] = type(app.extensions["wastebot.ratelimit"])(
+            config, MemoryLimiter(clock=lambda: 1000.0))
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)  # what PROXY_HOPS=1 installs
+        assert statuses("198.51.100.7", budget + 1)[-1] == 429
+        assert set(statuses("198.51.100.8", 3)) == {400}  # a fresh budget: past the limit
 
 
 def test_secrets_never_reach_the_logs(make_user: Any, config: Any, fake_wechat: Any,

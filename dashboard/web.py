@@ -1,0 +1,57 @@
+"""Response headers, upload limits and error pages for the dashboard, in one place."""
+from __future__ import annotations
+
+from flask import Flask, Response, render_template, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from dashboard.db import runtime
+from dashboard.params import BadQuery
+
+# Only the app's own stylesheet, images and forms; no scripts at all; never framed.
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+           "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
+# The dashboard's file uploads; every other request keeps the webhook's small cap.
+UPLOAD_ENDPOINTS = frozenset({"plans.upload", "imports.units", "imports.cadres"})
+MULTIPART_SLACK = 64 * 1024  # form fields and part headers around the file
+
+
+def upload_limit() -> int:
+    return runtime().config.UPLOAD_MAX_BYTES
+
+
+def megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):g} MB"
+
+
+def _raise_upload_limit() -> None:
+    if request.endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = upload_limit() + MULTIPART_SLACK
+
+
+def _headers(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def _too_large(exc: RequestEntityTooLarge) -> ResponseReturnValue:
+    if not request.path.startswith("/dashboard"):
+        return Response("request too large", 413, mimetype="text/plain")
+    return render_template("error.html", title="文件过大",
+                           message=f"上传的文件超过上限（{megabytes(upload_limit())}），"
+                                   "请压缩或拆分后重新上传。"), 413
+
+
+def _bad_query(exc: BadQuery) -> ResponseReturnValue:
+    return render_template("error.html", title="参数有误",
+                           message=f"查询参数超出范围：{exc}"), 400
+
+
+def register(app: Flask) -> None:
+    app.before_request(_raise_upload_limit)
+    app.after_request(_headers)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
+    app.register_error_handler(BadQuery, _bad_query)

@@ -1,0 +1,82 @@
+"""Issue 12: the local chat uploads a real phone photo and reports errors in one line."""
+from __future__ import annotations
+
+import io
+import os
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from bot.chat import ChatSession
+from bot.media import fetch_pending
+from bot.simulator import WeChatServer
+from models import CasePhoto
+from tests.test_complaint_flow import SONGFENG
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    return {"DEV_MODE": "1"}
+
+
+@pytest.fixture
+def served(app: Any) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+def phone_photo(path: Path) -> Path:
+    """A 12-megapixel JPEG of about 9-10 MB, like a phone camera's."""
+    image = Image.frombytes("RGB", (4032, 3024), os.urandom(4032 * 3024 * 3))
+    buf = io.BytesIO()
+    image.save(buf, "JPEG", quality=88)
+    path.write_bytes(buf.getvalue())
+    return path
+
+
+def test_a_phone_photo_goes_through_the_local_chat(served: str, config: Any, runtime: Any,
+                                                  district: None, tmp_path: Path) -> None:
+    out: list[str] = []
+    wechat = WeChatServer(config.WECHAT_TOKEN, config.WECHAT_AES_KEY, config.WECHAT_APP_ID)
+    chat = ChatSession(served, wechat, "o_chat_photo", out=out.append)
+    photo = phone_photo(tmp_path / "IMG_0001.jpg")
+    assert photo.stat().st_size > 9_000_000
+    chat.command("纠错")
+    chat.command(f"/image {photo}")
+    assert any("已收到第1张照片" in line for line in out), out
+    chat.command(f"/location {SONGFENG[0]} {SONGFENG[1]} 松风路88弄")
+    chat.command("提交")
+    assert any("投诉已提交" in line for line in out), out
+    runtime.drain()
+    fetch_pending(runtime)
+    with runtime.sessions.begin() as s:
+        assert [p.status for p in s.scalars(select(CasePhoto))] == ["stored"]
+
+
+class TestSmallLimit:
+    @pytest.fixture
+    def config_overrides(self) -> dict[str, Any]:
+        return {"DEV_MODE": "1", "UPLOAD_MAX_BYTES": 1024 * 1024}
+
+    def test_upload_errors_are_one_line(self, served: str, config: Any,
+                                        tmp_path: Path) -> None:
+        out: list[str] = []
+        wechat = WeChatServer(config.WECHAT_TOKEN, config.WECHAT_AES_KEY, config.WECHAT_APP_ID)
+        chat = ChatSession(served, wechat, "o_chat_err", out=out.append)
+        big = tmp_path / "big.jpg"
+        big.write_bytes(b"\xff\xd8" + b"\0" * (2 * 1024 * 1024))
+        assert chat.command(f"/image {big}")
+        assert chat.command(f"/image {tmp_path / 'missing.jpg'}")
+        errors = [line for line in out if "[错误]" in line]
+        assert len(errors) == 2
+        assert "图片过大（2.0 MB）" in errors[0] and "无法读取图片" in errors[1]
+        assert not any("Traceback" in line for line in out)
