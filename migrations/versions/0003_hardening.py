@@ -1,7 +1,7 @@
 """hardening (issue 12): replay guard, shared counters, forced password change, sign-out
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 from alembic import op
 import sqlalchemy as sa
