@@ -90,13 +90,28 @@ def _singular(word: str) -> list[str]:
     return found
 
 
+def _possessed(k: str) -> tuple[str, ...]:
+    """"烂掉的苹果" → 苹果, "螃蟹吃剩的壳" → 螃蟹壳: the thing after the last 的, unless the words before may change it."""
+    if "的" not in k:
+        return ()
+    before, after = k.rsplit("的", 1)
+    if not after or _RISKY.search(before):
+        return ()
+    owner = _MODIFIER_PREFIX.sub("", re.sub(r"(?:吃剩|用剩|用完|喝完|剩下|留下|掉下)$", "", before))
+    found = [after] if len(after) >= 2 else []
+    if owner and len(after) <= 2:
+        found.append(owner + after)  # a part named after its owner
+    return tuple(found)
+
+
 def modifiers(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
     """Drop harmless modifiers (废旧、用过的、…的、等) and look up again."""
     variants = []
     bare = _MODIFIER_PREFIX.sub("", k)
     if k.isascii():
         variants.extend(_singular(k))
-    for cand in (bare, _FILLER_SUFFIX.sub("", bare), _FILLER_SUFFIX.sub("", k), k.replace("的", ""), bare.replace("的", "")):
+    for cand in (bare, _FILLER_SUFFIX.sub("", bare), _FILLER_SUFFIX.sub("", k), k.replace("的", ""), bare.replace("的", ""),
+                 *_possessed(k)):
         if cand and cand != k and cand not in variants:
             variants.append(cand)
     for cand in variants:
@@ -329,6 +344,10 @@ def resolve(index: Index, k: str, category_of: CategoryOf, fuzzy_ok: bool = True
     for stage in (exact, modifiers):
         found = stage(index, k, category_of)
         if found is not None:
+            return found
+    if not k.isascii() and len(k) >= 3:  # a homophone typo of a whole known name beats a guess from its tail
+        found = pinyin(index, k, category_of)
+        if found is not None and found.kind == "item":
             return found
     for name in dict.fromkeys((k, _bare(k))):
         found = infer(index, name, category_of, onto, city)
