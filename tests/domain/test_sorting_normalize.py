@@ -24,6 +24,17 @@ def norm() -> Normalizer:
         ("口红怎么分类", "口红"),
         ("纸巾是干垃圾还是湿垃圾", "纸巾"),
         ("鸡骨头是湿垃圾吗？", "鸡骨头"),
+        ("香蕉皮投放到哪里", "香蕉皮"),
+        ("旧报纸分什么类", "旧报纸"),
+        ("塑料瓶可以扔到可回收吗", "塑料瓶"),
+        ("易拉罐可以放在可回收物里吗", "易拉罐"),
+        ("剩饭怎么处理比较好", "剩饭"),
+        ("大棒骨放哪", "大棒骨"),
+        ("旧手机可以卖吗", "旧手机"),
+        ("水银温度计打碎了", "水银温度计"),
+        ("我家有个电风扇", "电风扇"),
+        ("扔的是鸡蛋壳", "鸡蛋壳"),
+        ("冰箱里的剩菜", "剩菜"),
     ],
 )
 def test_wrappers_are_stripped(norm: Normalizer, raw: str, expected: str) -> None:
@@ -44,3 +55,21 @@ def test_wrapper_stripping_never_empties_and_keeps_item_words() -> None:
 
 def test_key_folds_width_and_case() -> None:
     assert key("Ｘ光片") == key("x光片") == "x光片"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("is a pizza box recyclable", "a pizza box"),
+        ("how do i dispose of old batteries", "old batteries"),
+        ("what bin does a banana peel go in", "a banana peel"),
+        ("is a bone kitchen waste", "a bone"),
+        ("pet waste", "pet waste"),
+        ("food waste", "food waste"),
+        ("plastic bottle recyclable or not", "plastic bottle"),
+    ],
+)
+def test_english_questions_are_cut_to_the_thing(raw: str, expected: str) -> None:
+    from domain.sorting.normalize import strip_english
+
+    assert strip_english(raw) == expected
