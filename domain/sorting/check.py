@@ -19,11 +19,13 @@ class Report:
     alias_collisions: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
     specials: list[str] = field(default_factory=list)
+    english: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
-        """Problems that change answers: conflicting categories, colliding aliases, bad overrides."""
-        return len(self.conflicts) + len(self.alias_collisions) + len(self.overrides) + len(self.specials)
+        """Problems that change answers: conflicting categories, colliding aliases, bad overrides, lost names."""
+        return (len(self.conflicts) + len(self.alias_collisions) + len(self.overrides) + len(self.specials)
+                + len(self.english))
 
 
 def find_problems(kb: KnowledgeBase) -> Report:
@@ -64,6 +66,9 @@ def find_problems(kb: KnowledgeBase) -> Report:
                 report.specials.append(f"{special.name}: part {part.what!r} names unknown item {part.item}")
             if not (part.item or part.category or part.action):
                 report.specials.append(f"{special.name}: part {part.what!r} has no item, category or action")
+    for text, name in sorted(kb.english.items()):
+        if name not in kb.items and name not in kb.specials:
+            report.english.append(f"{text}: names {name}, which is neither an item nor a special")
     return report
 
 
@@ -81,6 +86,7 @@ def main(argv: list[str]) -> int:
         ("aliases colliding with other items", report.alias_collisions),
         ("override problems", report.overrides),
         ("special.toml problems", report.specials),
+        ("english.csv names without a target", report.english),
         ("harmless duplicates (merged)", report.duplicates),
     ]
     print(f"{len(kb.items)} items, {len(kb.specials)} specials, cities: {', '.join(sorted(kb.profiles))}")
