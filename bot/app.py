@@ -6,7 +6,7 @@ import logging
 from flask import Flask
 
 from config import Config
-from bot.runtime import Clock, Runtime, build_runtime
+from runtime import Clock, Runtime, build_runtime
 
 
 def create_app(config: Config | None = None, *, clock: Clock | None = None,

@@ -7,7 +7,7 @@ from bot.media import fetch_pending
 from bot.outbox import deliver_due
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from runtime import Runtime
 
 # name -> function(runtime) -> number of items processed
 TASKS: dict[str, Callable[["Runtime"], int]] = {

@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from bot.runtime import Runtime
+from runtime import Runtime
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 outbox_cli = AppGroup("outbox", help="Pushed messages.")

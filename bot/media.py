@@ -23,7 +23,7 @@ from models.cases import Case, CasePhoto
 from models.notify import notify_resident
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from runtime import Runtime
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5

@@ -10,7 +10,7 @@ from models import DevInboxMessage, OutboxMessage
 from models import outbox as ob
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from runtime import Runtime
 
 log = logging.getLogger(__name__)
 

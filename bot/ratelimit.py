@@ -20,7 +20,7 @@ from config import Config
 from models.shared import hit, window_key
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from runtime import Runtime
 
 log = logging.getLogger(__name__)
 # WeChat delivers every user's messages from a handful of its own servers, so one IP carries

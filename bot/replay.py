@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from models.shared import remember_nonce
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from runtime import Runtime
 
 log = logging.getLogger(__name__)
 MAX_NONCE = 64

@@ -9,7 +9,7 @@ from handlers.types import Services
 # name -> "module:function"; the function takes the config and returns the engine. Builders
 # run at process start, so they must be cheap (load lazily on first use).
 BUILDERS: dict[str, str] = {
-    "kb": "bot.kb_service:build",
+    "kb": "services.kb_matcher:build",
 }
 
 

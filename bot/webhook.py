@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot import signing, wxml
 from bot.ratelimit import WebhookLimits, webhook_limits
 from bot.replay import MAX_NONCE, nonce_guard
-from bot.runtime import Runtime
+from runtime import Runtime
 from config import TZ
 from handlers.dispatch import handle
 from handlers.sorting import pending_misses

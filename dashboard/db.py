@@ -7,7 +7,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from bot.runtime import Runtime
+from runtime import Runtime
 
 
 def runtime() -> Runtime:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from bot.runtime import Runtime
+from runtime import Runtime
 from config import TZ
 from dashboard.photos import stored_file
 from models import ApiKey, Case, CasePhoto

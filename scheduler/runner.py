@@ -8,7 +8,7 @@ from typing import Callable
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from bot.runtime import Runtime
+from runtime import Runtime
 from config import TZ
 from scheduler.lock import make_lock, wait_for
 

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from bot.app import create_app
 from bot.cli import upgrade_database
 from bot.outbox import deliver_due
-from bot.runtime import Runtime
+from runtime import Runtime
 from bot.simulator import WeChatServer
 from config import TZ, Config
 from models import Base, make_engine

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 import pytest
 
 from bot.ratelimit import RedisLimiter
-from bot.runtime import build_runtime
+from runtime import build_runtime
 from bot.wechat_api import RedisTokenCache
 from tests.conftest import make_config
 

@@ -5,7 +5,7 @@ import time
 from typing import Any
 
 from bot.outbox import deliver_due
-from bot.runtime import Runtime
+from runtime import Runtime
 from bot.simulator import Delivery, WeChatServer, message_xml, new_msg_id
 
 
