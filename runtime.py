@@ -1,11 +1,16 @@
-"""Everything one process needs, built once: config, database, engines, outbound clients."""
+"""The composition root: everything one process needs, built once and passed in.
+
+`build_runtime(config)` is called once per process: by the web app (`bot.app.create_app`),
+the scheduler (`scheduler.runner`) and the command line. Every long-lived object is a typed
+attribute here (no string registries); the web side finds it with `from_app(current_app)`.
+"""
 from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 import requests
 from sqlalchemy import Engine
@@ -14,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import TZ, Config
 from bot.wechat_api import (HttpApi, MemoryTokenCache, OfficialAccountApi, RedisTokenCache,
                             TokenCache, WeComApi, WeComRobot)
-from handlers.types import Services
 from models import make_engine, make_session_factory
+from services.kb_matcher import KbService
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -30,7 +35,7 @@ class Runtime:
     config: Config
     engine: Engine
     sessions: sessionmaker[Session]
-    services: Services
+    kb: KbService  # the sorting matcher with the office's edits (handlers: ctx.kb)
     clock: Clock = system_clock
     wechat: OfficialAccountApi | None = None
     wecom: WeComApi | None = None
@@ -84,8 +89,20 @@ def build_runtime(config: Config, clock: Clock | None = None,
         wecom = WeComApi(HttpApi(config.WECOM_API_BASE, config.HTTP_TIMEOUT_S, http), cache,
                          config.WECOM_CORP_ID, config.WECOM_SECRET, config.WECOM_AGENT_ID)
     robot = WeComRobot(HttpApi(config.WECOM_API_BASE, config.HTTP_TIMEOUT_S, http))
-    from bot.services import build_services
-
     return Runtime(config=config, engine=engine, sessions=make_session_factory(engine),
-                   services=build_services(config), clock=clock or system_clock,
+                   kb=KbService.from_config(config), clock=clock or system_clock,
                    wechat=wechat, wecom=wecom, wecom_robot=robot)
+
+
+APP_KEY = "wastebot"  # the Flask app's extensions[APP_KEY] holds the process's Runtime
+
+
+def install(app: Any, runtime: Runtime) -> None:
+    """Attach the runtime to a Flask app (the only place that writes app.extensions)."""
+    app.extensions[APP_KEY] = runtime
+
+
+def from_app(app: Any) -> Runtime:
+    """The runtime of a Flask app (pass `flask.current_app` inside a request or command)."""
+    runtime: Runtime = app.extensions[APP_KEY]
+    return runtime

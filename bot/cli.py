@@ -8,14 +8,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from runtime import Runtime
+from runtime import from_app, Runtime
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 outbox_cli = AppGroup("outbox", help="Pushed messages.")
 
 
 def runtime() -> Runtime:
-    return current_app.extensions["wastebot"]
+    return from_app(current_app)
 
 
 def alembic_config(url: str):  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from runtime import Runtime
+from runtime import from_app, Runtime
 from config import TZ
 from dashboard.photos import stored_file
 from models import ApiKey, Case, CasePhoto
@@ -44,7 +44,7 @@ def as_error_list(exc: HTTPException) -> ResponseReturnValue:
 
 
 def _rt() -> Runtime:
-    return current_app.extensions["wastebot"]
+    return from_app(current_app)
 
 
 def _key(session: Session, write: bool = False) -> ApiKey:

@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from config import TZ
+from runtime import from_app
 
 scheduler_cli = AppGroup("scheduler", help="The scheduler process (reminders, outbox, media).")
 reminders_cli = AppGroup("reminders", help="Reminder scans.")
@@ -19,7 +20,7 @@ plan_cli = AppGroup("plan", help="Rectification plans (整改方案) and their t
 
 
 def _rt():  # type: ignore[no-untyped-def]
-    return current_app.extensions["wastebot"]
+    return from_app(current_app)
 
 
 @scheduler_cli.command("run")
