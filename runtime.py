@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import TZ, Config
-from bot.wechat_api import (HttpApi, MemoryTokenCache, OfficialAccountApi, RedisTokenCache,
+from outbound.wechat_api import (HttpApi, MemoryTokenCache, OfficialAccountApi, RedisTokenCache,
                             TokenCache, WeComApi, WeComRobot)
 from models import make_engine, make_session_factory
 from services.kb_matcher import KbService
@@ -44,7 +44,7 @@ class Runtime:
 
     def kick(self, names: set[str]) -> None:
         """Run background work (outbox delivery, media download) soon, off the request."""
-        from bot.background import TASKS
+        from outbound.kick import TASKS
 
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kick")

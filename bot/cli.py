@@ -57,7 +57,7 @@ def db_downgrade(revision: str) -> None:
 @outbox_cli.command("deliver")
 def outbox_deliver() -> None:
     """Deliver every due push once."""
-    from bot.outbox import deliver_due
+    from outbound.delivery import deliver_due
 
     click.echo(f"sent {deliver_due(runtime())}")
 

@@ -50,7 +50,7 @@ def _parse_at(value: str | None) -> datetime | None:
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; write nothing.")
 def reminders_run(at: str | None, dry_run: bool) -> None:
     """One reminder scan, delivered through the outbox; a second run sends nothing new."""
-    from bot.outbox import deliver_due
+    from outbound.delivery import deliver_due
     from scheduler.reminders import scan
 
     rt = _rt()

@@ -19,7 +19,7 @@ Job = Callable[[Runtime], int]
 
 def reminder_job(rt: Runtime) -> int:
     """Scan for due reminders (commit), then deliver what the scan wrote."""
-    from bot.outbox import deliver_due
+    from outbound.delivery import deliver_due
     from scheduler.reminders import scan
 
     now = rt.clock()
@@ -32,13 +32,13 @@ def reminder_job(rt: Runtime) -> int:
 
 
 def outbox_job(rt: Runtime) -> int:
-    from bot.outbox import deliver_due
+    from outbound.delivery import deliver_due
 
     return deliver_due(rt)
 
 
 def media_job(rt: Runtime) -> int:
-    from bot.background import TASKS
+    from outbound.kick import TASKS
 
     task = TASKS.get("media")
     return task(rt) if task is not None else 0

@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from bot.app import create_app
 from bot.cli import upgrade_database
-from bot.outbox import deliver_due
+from outbound.delivery import deliver_due
 from runtime import from_app, Runtime
 from bot.simulator import WeChatServer
 from config import TZ, Config

@@ -9,7 +9,7 @@ import pytest
 
 from bot.ratelimit import RedisLimiter
 from runtime import build_runtime
-from bot.wechat_api import RedisTokenCache
+from outbound.wechat_api import RedisTokenCache
 from tests.conftest import make_config
 
 REDIS_URL = "redis://127.0.0.1:6379/15"

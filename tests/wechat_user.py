@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.outbox import deliver_due
+from outbound.delivery import deliver_due
 from runtime import Runtime
 from bot.simulator import Delivery, WeChatServer, message_xml, new_msg_id
 

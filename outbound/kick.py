@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from bot.media import fetch_pending
-from bot.outbox import deliver_due
+from outbound.photos import fetch_pending
+from outbound.delivery import deliver_due
 
 if TYPE_CHECKING:
     from runtime import Runtime

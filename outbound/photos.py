@@ -16,7 +16,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.devtools import read_dev_media
-from bot.wechat_api import WeChatError
+from outbound.wechat_api import WeChatError
 from domain.images import ImageRejected, content_digest, safe_media_name, sanitize_image
 from models.case_service import SYSTEM, record
 from models.cases import Case, CasePhoto

@@ -5,7 +5,7 @@ import logging
 from datetime import timezone
 from typing import TYPE_CHECKING, Any
 
-from bot.wechat_api import WeChatError
+from outbound.wechat_api import WeChatError
 from models import DevInboxMessage, OutboxMessage
 from models import outbox as ob
 
