@@ -6,8 +6,6 @@ attribute here (no string registries); the web side finds it with `from_app(curr
 """
 from __future__ import annotations
 
-import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
@@ -17,12 +15,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import TZ, Config
-from outbound.wechat_api import (HttpApi, MemoryTokenCache, OfficialAccountApi, RedisTokenCache,
-                            TokenCache, WeComApi, WeComRobot)
 from models import make_engine, make_session_factory
+from outbound.kick import Kicker
+from outbound.wechat_api import (HttpApi, MemoryTokenCache, OfficialAccountApi, RedisTokenCache,
+                                 TokenCache, WeComApi, WeComRobot)
 from services.kb_matcher import KbService
 
-log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
@@ -40,36 +38,19 @@ class Runtime:
     wechat: OfficialAccountApi | None = None
     wecom: WeComApi | None = None
     wecom_robot: WeComRobot | None = None
-    _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
+    kicker: Kicker = field(default_factory=Kicker, repr=False)
 
     def kick(self, names: set[str]) -> None:
-        """Run background work (outbox delivery, media download) soon, off the request."""
-        from outbound.kick import TASKS
-
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kick")
-        for name in sorted(names):
-            task = TASKS.get(name)
-            if task is not None:
-                self._pool.submit(_run_logged, task, self, name)
+        """Run background work ("outbox", "media") soon, off the request: outbound/kick.py."""
+        self.kicker.kick(self, names)
 
     def drain(self) -> None:
         """Wait for kicked work (tests, shutdown)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        self.kicker.drain()
 
     def close(self) -> None:
         self.drain()
         self.engine.dispose()
-
-
-def _run_logged(task: Callable[["Runtime"], int], runtime: "Runtime", name: str) -> None:
-    # Process boundary for kicked work: a failure is logged; the scheduler's sweep retries.
-    try:
-        task(runtime)
-    except Exception:
-        log.exception("background task %s failed", name)
 
 
 def token_cache(config: Config) -> TokenCache:

@@ -7,31 +7,15 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import select
 
 from models import DevInboxMessage
+from outbound.dev_media import dev_media_dir
 from runtime import from_app
 
 bp = Blueprint("devtools", __name__, url_prefix="/dev")
-MEDIA_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-
-def dev_media_dir() -> Path:
-    rt = from_app(current_app)
-    path = Path(rt.config.INSTANCE_DIR) / "dev_media"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def read_dev_media(instance_dir: str, media_id: str) -> bytes | None:
-    """What `media/get` would return in development; None for an unknown id."""
-    if not MEDIA_ID.match(media_id):
-        return None
-    path = Path(instance_dir) / "dev_media" / media_id
-    return path.read_bytes() if path.is_file() else None
 
 
 @bp.post("/media")
@@ -43,7 +27,7 @@ def upload_media() -> Response:
     if not data:
         abort(400)
     media_id = "dev_" + secrets.token_hex(12)
-    (dev_media_dir() / media_id).write_bytes(data)
+    (dev_media_dir(from_app(current_app).config.INSTANCE_DIR) / media_id).write_bytes(data)
     return jsonify({"media_id": media_id, "type": "image"})
 
 

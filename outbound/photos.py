@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.devtools import read_dev_media
+from outbound.dev_media import read_dev_media
 from outbound.wechat_api import WeChatError
 from domain.images import ImageRejected, content_digest, safe_media_name, sanitize_image
 from models.case_service import SYSTEM, record

@@ -51,6 +51,7 @@ def _parse_at(value: str | None) -> datetime | None:
 def reminders_run(at: str | None, dry_run: bool) -> None:
     """One reminder scan, delivered through the outbox; a second run sends nothing new."""
     from outbound.delivery import deliver_due
+    from outbound.kick import Kicker
     from scheduler.reminders import scan
 
     rt = _rt()
@@ -65,7 +66,7 @@ def reminders_run(at: str | None, dry_run: bool) -> None:
         click.echo(f"dry run: {len(planned)} reminder(s) due, nothing written")
         return
     # Deliver as of the scan time (rows written "at" a future time are due then).
-    moved = dataclasses.replace(rt, clock=lambda: max(now, rt.clock()), _pool=None)
+    moved = dataclasses.replace(rt, clock=lambda: max(now, rt.clock()), kicker=Kicker())
     sent = deliver_due(moved)
     click.echo(f"{len(planned)} new reminder(s) queued, {sent} delivered")
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, inspect, select
 
-from bot.devtools import read_dev_media
+from outbound.dev_media import read_dev_media
 from outbound.photos import fetch_pending
 from bot.ratelimit import IP_FACTOR, MemoryLimiter
 from bot.simulator import WeChatServer, message_xml, new_msg_id
