@@ -11,7 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from domain.calendar_notice import NoticeError, parse_notice
-from models.calendar_cases import import_notice
+from services.calendar_cases import import_notice
 from models.calendar_service import work_calendar
 from runtime import from_app
 

@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.case_intake import case_as_dict
+from services.intake import case_as_dict
 from models.cases import ALL_STATUSES, Case
 from models.units_service import UnitImportError, import_units, read_unit_rows, unit_by_code
 from runtime import from_app

@@ -14,7 +14,7 @@ from runtime import from_app, Runtime
 from config import TZ
 from dashboard.photos import stored_file
 from models import ApiKey, Case, CasePhoto
-from models.case_intake import Intake, create_case
+from services.intake import Intake, create_case
 from models.case_settings import load_complaint_settings
 from models.cases import OPEN_STATUSES
 from open311.fields import SPEC_URL, as_request, service_list

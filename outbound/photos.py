@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from outbound.dev_media import read_dev_media
 from outbound.wechat_api import WeChatError
 from domain.images import ImageRejected, content_digest, safe_media_name, sanitize_image
-from models.case_service import SYSTEM, record
+from services.cases import SYSTEM, record
 from models.cases import Case, CasePhoto
 from models.notify import notify_resident
 

@@ -52,7 +52,7 @@ def reminders_run(at: str | None, dry_run: bool) -> None:
     """One reminder scan, delivered through the outbox; a second run sends nothing new."""
     from outbound.delivery import deliver_due
     from outbound.kick import Kicker
-    from scheduler.reminders import scan
+    from reminders.scan import scan
 
     rt = _rt()
     now = _parse_at(at) or rt.clock()

@@ -21,7 +21,7 @@ Job = Callable[[Runtime], int]
 
 def reminder_job(rt: Runtime) -> int:
     """Scan for due reminders (commit), then deliver what the scan wrote."""
-    from scheduler.reminders import scan
+    from reminders.scan import scan
 
     now = rt.clock()
     with rt.sessions.begin() as session:

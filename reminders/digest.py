@@ -12,10 +12,10 @@ from config import TZ
 from models.cases import OPEN_STATUSES, Case
 from models.tasks import RankingEntry
 from models.units import Unit
-from scheduler.notices import Notice
+from reminders.notices import Notice
 
 if TYPE_CHECKING:
-    from scheduler.reminders import ScanSetup
+    from reminders.scan import ScanSetup
 
 
 def digest_notices(session: Session, setup: "ScanSetup", now: datetime) -> list[Notice]:
@@ -116,7 +116,7 @@ def ranking_notices(session: Session, setup: "ScanSetup", now: datetime,
 
 def _ranking_notices(session: Session, setup: "ScanSetup", month: str,
                      entries: list[RankingEntry]) -> list[Notice]:
-    from scheduler.reminders import main_leader_unit, office_unit
+    from reminders.scan import main_leader_unit, office_unit
 
     if not entries:
         return []

@@ -9,13 +9,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from config import TZ
 from domain.deadlines import occurrences
-from models.reminder_policy import TaskPolicy
+from reminders.policy import TaskPolicy
 from models.tasks import Task, TaskReport
 from models.task_service import task_spec
-from scheduler.notices import Notice
+from reminders.notices import Notice
 
 if TYPE_CHECKING:
-    from scheduler.reminders import ScanSetup
+    from reminders.scan import ScanSetup
 
 TITLES = {"day": "整改任务今日到期", "overdue": "整改任务已超期", "checkin": "常态化任务进展报送"}
 
