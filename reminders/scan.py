@@ -9,33 +9,20 @@ leaves nothing half-sent.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from config import TZ, Config
-from domain.workcal import WorkCalendar
-from models.calendar_service import work_calendar
 from models.cases import Case
-from reminders.policy import Policy, load_policy, policy_path
-from reminders.schedule import RUNNING, advance
 from models.units import Unit
+from reminders import digest, task_reminders
 from reminders.notices import Notice, Planned, write_notices
+from reminders.schedule import RUNNING, advance
+from reminders.setup import ScanSetup, load_setup, office_unit
 
 BATCH = 500  # cases read per query
-
-
-@dataclass(frozen=True)
-class ScanSetup:
-    policy: Policy
-    calendar: WorkCalendar
-
-
-def load_setup(session: Session, config: Config) -> ScanSetup:
-    """The policy file and the working-day calendar (read at each scan: cheap, and live)."""
-    return ScanSetup(load_policy(policy_path(config.DATA_DIR)), work_calendar(session))
 
 
 def local(dt: datetime) -> str:
@@ -44,20 +31,6 @@ def local(dt: datetime) -> str:
 
 def _stamp(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y%m%d%H%M")
-
-
-def office_unit(session: Session) -> Unit | None:
-    """The district sorting office: kind office, else the triage unit, else the district."""
-    for cond in (Unit.kind == "office", Unit.is_triage.is_(True), Unit.kind == "district"):
-        unit = session.scalar(select(Unit).where(cond, Unit.active.is_(True)).order_by(Unit.id))
-        if unit is not None:
-            return unit
-    return None
-
-
-def main_leader_unit(session: Session) -> Unit | None:
-    """Where the main leader sits: the district unit."""
-    return session.scalar(select(Unit).where(Unit.kind == "district").order_by(Unit.id))
 
 
 def due_cases(session: Session, now: datetime, after: tuple[datetime, int] | None = None,
@@ -134,8 +107,6 @@ def _deadline_notices(case: Case, setup: ScanSetup, now: datetime,
 def scan(session: Session, config: Config, now: datetime, *, dry_run: bool = False,
          setup: ScanSetup | None = None) -> list[Planned]:
     """One scan as of `now`: writes (or, dry run, lists) every reminder due and not yet sent."""
-    from reminders import digest, task_reminders
-
     setup = setup or load_setup(session, config)
     notices = case_notices(session, setup, now, dry_run=dry_run)
     notices += digest.digest_notices(session, setup, now)
