@@ -5,7 +5,7 @@ open cases in the second: a scan that grows with reminders due takes about the s
 both; one that walks every open case takes about ten times as long. A third, traced scan a
 day later finds the same cases at their next stage (peak memory of a scan with work to do).
 Cases are bulk-inserted with the reminder schedule the case service would store for them
-(models/reminder_schedule.schedule_reminders, computed once per kind of case). Database: PostgreSQL
+(reminders/schedule.schedule_reminders, computed once per kind of case). Database: PostgreSQL
 (BENCH_DATABASE_URL, default the local `test` database, in a throw-away schema) when it
 answers, else SQLite in a temporary directory.
 """
@@ -29,8 +29,8 @@ from bench.serve import fresh_database  # noqa: E402
 from config import TZ, Config  # noqa: E402
 from models import Case, OutboxMessage, Unit, make_engine, make_session_factory  # noqa: E402
 from models.cases import DISPATCHED  # noqa: E402
-from models.reminder_schedule import schedule_reminders  # noqa: E402
-from scheduler.reminders import ScanSetup, load_setup, scan  # noqa: E402
+from reminders.schedule import schedule_reminders  # noqa: E402
+from reminders.scan import ScanSetup, load_setup, scan  # noqa: E402
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)  # a Monday
 NEXT_DAY = datetime(2026, 11, 24, 10, 0, tzinfo=TZ)  # the overdue cases' parent escalation

@@ -6,7 +6,7 @@ import logging
 from flask import Flask
 
 from config import Config
-from bot.runtime import Clock, Runtime, build_runtime
+from runtime import Clock, Runtime, build_runtime, install
 
 
 def create_app(config: Config | None = None, *, clock: Clock | None = None,
@@ -29,7 +29,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
     from bot import accesslog
 
     accesslog.install()
-    app.extensions["wastebot"] = runtime or build_runtime(config, clock)
+    install(app, runtime or build_runtime(config, clock))
     if config.PROXY_HOPS:
         # Believe X-Forwarded-For/-Proto only as far as the proxies we were told about;
         # without this every client behind nginx is 127.0.0.1 and shares one budget.

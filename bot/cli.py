@@ -8,14 +8,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from bot.runtime import Runtime
+from runtime import from_app, Runtime
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 outbox_cli = AppGroup("outbox", help="Pushed messages.")
 
 
 def runtime() -> Runtime:
-    return current_app.extensions["wastebot"]
+    return from_app(current_app)
 
 
 def alembic_config(url: str):  # type: ignore[no-untyped-def]
@@ -57,7 +57,7 @@ def db_downgrade(revision: str) -> None:
 @outbox_cli.command("deliver")
 def outbox_deliver() -> None:
     """Deliver every due push once."""
-    from bot.outbox import deliver_due
+    from outbound.delivery import deliver_due
 
     click.echo(f"sent {deliver_due(runtime())}")
 

@@ -11,14 +11,15 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from domain.calendar_notice import NoticeError, parse_notice
-from models.calendar_cases import import_notice
+from services.calendar_cases import import_notice
 from models.calendar_service import work_calendar
+from runtime import from_app
 
 calendar_cli = AppGroup("calendar", help="Working days: holidays, 调休, the office's entries.")
 
 
 def _runtime() -> Any:
-    return current_app.extensions["wastebot"]
+    return from_app(current_app)
 
 
 @calendar_cli.command("show")

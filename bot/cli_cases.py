@@ -11,9 +11,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.case_intake import case_as_dict
+from services.intake import case_as_dict
 from models.cases import ALL_STATUSES, Case
 from models.units_service import UnitImportError, import_units, read_unit_rows, unit_by_code
+from runtime import from_app
 
 units_cli = AppGroup("units", help="Responsible units and their service areas.")
 cases_cli = AppGroup("cases", help="Complaint cases (纠错投诉).")
@@ -21,7 +22,7 @@ DEMO_FILES = ("units.csv", "units.geojson")
 
 
 def _runtime() -> Any:
-    return current_app.extensions["wastebot"]
+    return from_app(current_app)
 
 
 @units_cli.command("import")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from domain.sorting.export import classification_to_json
 from models import KbMiss
+from runtime import from_app
 
 kb_cli = AppGroup("kb", help="The sorting knowledge base.")
 
@@ -20,10 +21,10 @@ kb_cli = AppGroup("kb", help="The sorting knowledge base.")
 @click.argument("queries", nargs=-1)
 def classify(city: str | None, queries: tuple[str, ...]) -> None:
     """Print one JSON object per query (queries from stdin, one per line, when none given)."""
-    rt = current_app.extensions["wastebot"]
+    rt = from_app(current_app)
     city = city or rt.config.CITY_PROFILE
     with rt.sessions.begin() as session:
-        matcher = rt.services.get("kb").matcher(session)
+        matcher = rt.kb.matcher(session)
     if city not in matcher.kb.profiles:
         raise click.UsageError(f"unknown city {city!r}; known: {', '.join(matcher.kb.profiles)}")
     source = queries or (line.rstrip("\n") for line in sys.stdin)
@@ -38,7 +39,7 @@ def classify(city: str | None, queries: tuple[str, ...]) -> None:
 @click.option("--limit", default=50, show_default=True)
 def misses(limit: int) -> None:
     """Questions the bot could not answer, most asked first."""
-    rt = current_app.extensions["wastebot"]
+    rt = from_app(current_app)
     with rt.sessions.begin() as session:
         rows = session.scalars(select(KbMiss).where(KbMiss.resolved.is_(False))
                                .order_by(KbMiss.count.desc(), KbMiss.query).limit(limit)).all()

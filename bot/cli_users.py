@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 
 from models import User
 from models.units_service import unit_by_code
+from runtime import from_app
 
 users_cli = AppGroup("users", help="Dashboard accounts.")
 apikeys_cli = AppGroup("apikeys", help="Open311 API keys.")
@@ -28,7 +29,7 @@ def create_user(name: str, role: str, unit_code: str | None) -> None:
         raise click.ClickException(f"password must have at least {MIN_PASSWORD} characters")
     if role == "unit" and not unit_code:
         raise click.ClickException("a unit user needs --unit CODE")
-    rt = current_app.extensions["wastebot"]
+    rt = from_app(current_app)
     with rt.sessions.begin() as s:
         unit = unit_by_code(s, unit_code) if unit_code else None
         if unit_code and unit is None:
@@ -52,7 +53,7 @@ def create_apikey(name: str, write: bool) -> None:
     """Create an Open311 key and print it once (only its digest is stored)."""
     from open311.keys import create_key
 
-    rt = current_app.extensions["wastebot"]
+    rt = from_app(current_app)
     with rt.sessions.begin() as s:
         key = create_key(s, name, write, rt.clock())
     click.echo(key)

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.orm import Session
+from runtime import from_app
 
 demo_cli = AppGroup("demo", help="Demo data for trying the bot locally.")
 
@@ -24,7 +25,7 @@ DEMO_LOADERS: list[str] = [
 @demo_cli.command("load")
 def load() -> None:
     """Load (or refresh) the demo district, cadres, dashboard users and a plan."""
-    rt = current_app.extensions["wastebot"]
+    rt = from_app(current_app)
     if not rt.config.DEV_MODE:
         # Demo users have published passwords (admin / admin123): never on a real instance.
         raise click.ClickException("demo data is for development only: set DEV_MODE=1")

@@ -7,49 +7,34 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import select
 
 from models import DevInboxMessage
+from outbound.dev_media import dev_media_dir
+from runtime import from_app
 
 bp = Blueprint("devtools", __name__, url_prefix="/dev")
-MEDIA_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-
-def dev_media_dir() -> Path:
-    rt = current_app.extensions["wastebot"]
-    path = Path(rt.config.INSTANCE_DIR) / "dev_media"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def read_dev_media(instance_dir: str, media_id: str) -> bytes | None:
-    """What `media/get` would return in development; None for an unknown id."""
-    if not MEDIA_ID.match(media_id):
-        return None
-    path = Path(instance_dir) / "dev_media" / media_id
-    return path.read_bytes() if path.is_file() else None
 
 
 @bp.post("/media")
 def upload_media() -> Response:
     """Store an uploaded file and return a media id, as WeChat's media upload would."""
     # A phone photo is several MB: this stand-in takes what the dashboard's uploads take.
-    request.max_content_length = current_app.extensions["wastebot"].config.UPLOAD_MAX_BYTES
+    request.max_content_length = from_app(current_app).config.UPLOAD_MAX_BYTES
     data = request.get_data(cache=False)
     if not data:
         abort(400)
     media_id = "dev_" + secrets.token_hex(12)
-    (dev_media_dir() / media_id).write_bytes(data)
+    (dev_media_dir(from_app(current_app).config.INSTANCE_DIR) / media_id).write_bytes(data)
     return jsonify({"media_id": media_id, "type": "image"})
 
 
 @bp.get("/inbox")
 def inbox() -> Response:
     """Messages pushed to a user through the outbox since `after` (an id)."""
-    rt = current_app.extensions["wastebot"]
+    rt = from_app(current_app)
     to = request.args.get("to", "")
     after = request.args.get("after", "0")
     if not to or not re.fullmatch(r"[0-9]{1,10}", after):

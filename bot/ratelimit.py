@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from config import Config
 from models.shared import hit, window_key
+from runtime import APP_KEY
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from runtime import Runtime
 
 log = logging.getLogger(__name__)
 # WeChat delivers every user's messages from a handful of its own servers, so one IP carries
@@ -148,7 +149,7 @@ def webhook_limits(extensions: dict[str, Any], config: Config) -> WebhookLimits:
     """The app's limits, created on first use and kept in `app.extensions`."""
     limits = extensions.get("wastebot.ratelimit")
     if limits is None:
-        shared = None if config.REDIS_URL else DatabaseLimiter(extensions["wastebot"])
+        shared = None if config.REDIS_URL else DatabaseLimiter(extensions[APP_KEY])
         limits = extensions.setdefault("wastebot.ratelimit",
                                        WebhookLimits(config, user_limiter=shared))
     return limits

@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from models.shared import remember_nonce
+from runtime import APP_KEY
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from runtime import Runtime
 
 log = logging.getLogger(__name__)
 MAX_NONCE = 64
@@ -67,5 +68,5 @@ class NonceGuard:
 def nonce_guard(extensions: dict[str, Any]) -> NonceGuard:
     guard = extensions.get("wastebot.nonces")
     if guard is None:
-        guard = extensions.setdefault("wastebot.nonces", NonceGuard(extensions["wastebot"]))
+        guard = extensions.setdefault("wastebot.nonces", NonceGuard(extensions[APP_KEY]))
     return guard

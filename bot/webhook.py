@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from bot import signing, wxml
 from bot.ratelimit import WebhookLimits, webhook_limits
 from bot.replay import MAX_NONCE, nonce_guard
-from bot.runtime import Runtime
+from runtime import from_app, Runtime
 from config import TZ
 from handlers.dispatch import handle
 from handlers.sorting import pending_misses
@@ -39,7 +39,7 @@ _CLAIM = portable_sql("INSERT INTO inbound_messages (dedupe_key, openid, msg_typ
 
 
 def _runtime() -> Runtime:
-    return current_app.extensions["wastebot"]
+    return from_app(current_app)
 
 
 def _plain(body: str, status: int) -> Response:
@@ -175,7 +175,7 @@ def _handle_once(rt: Runtime, key: str, incoming: Any) -> tuple[str | None, set[
         if row_id is None:
             first = session.scalar(select(_INBOUND.c.reply).where(_INBOUND.c.dedupe_key == key))
             return first or None, set()
-        ctx = Context(session=session, config=rt.config, now=now, services=rt.services)
+        ctx = Context(session=session, config=rt.config, now=now, kb=rt.kb)
         reply = handle(ctx, incoming)
         session.execute(update(_INBOUND).where(_INBOUND.c.id == row_id)
                         .values(reply=reply or ""))

@@ -16,7 +16,7 @@ from dashboard.auth import admin_required, staff_blueprint
 from dashboard.db import now, runtime, transaction
 from domain.calendar_notice import NoticeError, notice_csv, parse_notice
 from domain.workcal import estimated_years
-from models.calendar_cases import import_notice, preview_notice
+from services.calendar_cases import import_notice, preview_notice
 from models.calendar_service import entries, with_notice, work_calendar
 
 bp = staff_blueprint("calendar", "/calendar")

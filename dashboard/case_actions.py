@@ -1,4 +1,4 @@
-"""Case actions from the dashboard; every change goes through models.case_service."""
+"""Case actions from the dashboard; every change goes through services.cases."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
@@ -11,7 +11,7 @@ from dashboard.db import now, runtime, transaction
 from dashboard.params import small_int
 from dashboard.scope import case_or_404
 from models import Case, ExtensionRequest, Unit
-from models.case_service import (Actor, CaseTransitionError, accept_case, decide_extension,
+from services.cases import (Actor, CaseTransitionError, accept_case, decide_extension,
                                  dispatch_case, mark_rectified, reject_case, reroute_case,
                                  return_case, verify_and_close)
 from models.cases import PENDING, RETURNED

@@ -7,11 +7,11 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from bot.runtime import Runtime
+from runtime import from_app, Runtime
 
 
 def runtime() -> Runtime:
-    return current_app.extensions["wastebot"]
+    return from_app(current_app)
 
 
 def transaction() -> AbstractContextManager[Session]:

@@ -20,7 +20,7 @@ bp.before_request(admin_required)
 def index() -> str:
     q = request.args.get("q", "").strip()[:50]
     with transaction() as s:
-        service = runtime().services.get("kb")
+        service = runtime().kb
         kb = service.matcher(s).kb
         edits = list(s.scalars(select(KbItem).order_by(KbItem.updated_at.desc()).limit(100)))
         return render_template("kb.html", q=q, hits=search(kb, q), edits=edits,
@@ -36,7 +36,7 @@ def edit() -> ResponseReturnValue:
     error = ""
     with transaction() as s:
         if request.method == "GET" and name:
-            existing = runtime().services.get("kb").matcher(s).kb.items.get(name)
+            existing = runtime().kb.matcher(s).kb.items.get(name)
             if existing is not None and not values["category"]:
                 values.update(category=existing.category, aliases="|".join(existing.aliases),
                               tip=existing.tip)

@@ -12,7 +12,7 @@ from handlers.types import Context, Incoming
 from models.cadre_service import BindError, cadre_for_openid
 from models.cadre_service import bind as bind_cadre
 from models.cadre_service import unbind as unbind_cadre
-from models.case_service import (Actor, CaseTransitionError, accept_case, local_text,
+from services.cases import (Actor, CaseTransitionError, accept_case, local_text,
                                  mark_rectified, request_extension, return_case)
 from models.cases import OPEN_STATUSES, Case
 from models.people import Cadre

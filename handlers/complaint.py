@@ -9,8 +9,8 @@ from sqlalchemy import delete, select
 from handlers import conversation
 from handlers.predicates import normalize_command
 from handlers.types import Context, Incoming
-from models.case_intake import MAX_PHOTOS, Intake, cases_today, create_case, daily_limit_reached
-from models.case_service import local_text
+from services.intake import MAX_PHOTOS, Intake, cases_today, create_case, daily_limit_reached
+from services.cases import local_text
 from models.cases import Case
 from models.case_settings import ComplaintSettings, load_complaint_settings
 from models.messaging import Conversation

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from handlers.predicates import normalize_command
 from handlers.types import Context, Incoming
-from models.case_service import CaseTransitionError, local_text, record_survey
+from services.cases import CaseTransitionError, local_text, record_survey
 from models.cases import CLOSED, Case
 
 NUMBER = re.compile(r"^jc\d{12}$")

@@ -15,7 +15,7 @@ EXPIRED = "上次的答题已超时结束，发“答题”可以重新开始。
 
 
 def _question(ctx: Context, seed: int, index: int) -> Question:
-    kb = ctx.services.get("kb").matcher(ctx.session).kb
+    kb = ctx.kb.matcher(ctx.session).kb
     return make_question(kb, ctx.config.CITY_PROFILE, random.Random(seed * 1000 + index))
 
 

@@ -24,7 +24,7 @@ def _miss(ctx: Context, query: str, status: str) -> None:
 
 def answer(ctx: Context, m: Incoming) -> str:
     """Classify the message for the configured city and say where it goes."""
-    matcher = ctx.services.get("kb").matcher(ctx.session)
+    matcher = ctx.kb.matcher(ctx.session)
     text = m.text[:MAX_QUERY_CHARS]
     c = matcher.classify(text, ctx.config.CITY_PROFILE)
     if c.status in ("not_found", "ambiguous") and c.normalized:
@@ -41,7 +41,7 @@ def answer(ctx: Context, m: Incoming) -> str:
 
 def guide(ctx: Context, m: Incoming) -> str:
     """A category guide from the menu."""
-    kb = ctx.services.get("kb").matcher(ctx.session).kb
+    kb = ctx.kb.matcher(ctx.session).kb
     profile = kb.profile(ctx.config.CITY_PROFILE)
     category = GUIDE_KEYS.get(m.event_key, "")
     return category_guide(profile, category) if category else overview(profile)

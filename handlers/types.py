@@ -8,6 +8,7 @@ from typing import Any, Callable
 from sqlalchemy.orm import Session
 
 from config import Config
+from services.kb_matcher import KbService
 
 
 @dataclass(frozen=True)
@@ -34,26 +35,13 @@ class Incoming:
 
 
 @dataclass
-class Services:
-    """Long-lived engines shared by handlers (built once per process by the app)."""
-
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def get(self, name: str) -> Any:
-        try:
-            return self.extra[name]
-        except KeyError:
-            raise LookupError(f"service {name!r} is not configured") from None
-
-
-@dataclass
 class Context:
-    """One delivery: the session (one transaction), config, the clock and the engines."""
+    """One delivery: the session (one transaction), config, the clock and the matcher."""
 
     session: Session
     config: Config
     now: datetime  # aware, Asia/Shanghai
-    services: Services
+    kb: KbService  # the sorting matcher: ctx.kb.matcher(ctx.session)
     # Names of background work to wake after the transaction commits ("outbox", "media").
     wake: set[str] = field(default_factory=set)
     notices: list[str] = field(default_factory=list)

@@ -54,7 +54,7 @@ class Case(Base):
     reject_reason: Mapped[str | None] = mapped_column(Text)
     # When the reminder scan next has to look at this case (None: its clock is not running),
     # and the last reminder stage reached: none | yellow | red | parent | office.
-    # Kept by models/reminder_schedule.py; the scan picks cases by (status, next_reminder_at).
+    # Kept by reminders/schedule.py; the scan picks cases by (status, next_reminder_at).
     next_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminder_stage: Mapped[str] = mapped_column(String(8), default="none")
 

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from bot.runtime import Runtime
+from runtime import from_app, Runtime
 from config import TZ
 from dashboard.photos import stored_file
 from models import ApiKey, Case, CasePhoto
-from models.case_intake import Intake, create_case
+from services.intake import Intake, create_case
 from models.case_settings import load_complaint_settings
 from models.cases import OPEN_STATUSES
 from open311.fields import SPEC_URL, as_request, service_list
@@ -44,7 +44,7 @@ def as_error_list(exc: HTTPException) -> ResponseReturnValue:
 
 
 def _rt() -> Runtime:
-    return current_app.extensions["wastebot"]
+    return from_app(current_app)
 
 
 def _key(session: Session, write: bool = False) -> ApiKey:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.runtime import Runtime
+from runtime import Runtime
 from domain.workcal import estimated_years
 from models.calendar_service import work_calendar
 

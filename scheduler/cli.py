@@ -11,6 +11,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from config import TZ
+from runtime import from_app
 
 scheduler_cli = AppGroup("scheduler", help="The scheduler process (reminders, outbox, media).")
 reminders_cli = AppGroup("reminders", help="Reminder scans.")
@@ -19,7 +20,7 @@ plan_cli = AppGroup("plan", help="Rectification plans (整改方案) and their t
 
 
 def _rt():  # type: ignore[no-untyped-def]
-    return current_app.extensions["wastebot"]
+    return from_app(current_app)
 
 
 @scheduler_cli.command("run")
@@ -49,8 +50,9 @@ def _parse_at(value: str | None) -> datetime | None:
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; write nothing.")
 def reminders_run(at: str | None, dry_run: bool) -> None:
     """One reminder scan, delivered through the outbox; a second run sends nothing new."""
-    from bot.outbox import deliver_due
-    from scheduler.reminders import scan
+    from outbound.delivery import deliver_due
+    from outbound.kick import Kicker
+    from reminders.scan import scan
 
     rt = _rt()
     now = _parse_at(at) or rt.clock()
@@ -64,7 +66,7 @@ def reminders_run(at: str | None, dry_run: bool) -> None:
         click.echo(f"dry run: {len(planned)} reminder(s) due, nothing written")
         return
     # Deliver as of the scan time (rows written "at" a future time are due then).
-    moved = dataclasses.replace(rt, clock=lambda: max(now, rt.clock()), _pool=None)
+    moved = dataclasses.replace(rt, clock=lambda: max(now, rt.clock()), kicker=Kicker())
     sent = deliver_due(moved)
     click.echo(f"{len(planned)} new reminder(s) queued, {sent} delivered")
 

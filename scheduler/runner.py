@@ -8,8 +8,10 @@ from typing import Callable
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from bot.runtime import Runtime
 from config import TZ
+from outbound.delivery import deliver_due
+from outbound.photos import fetch_pending
+from runtime import Runtime
 from scheduler.lock import make_lock, wait_for
 
 log = logging.getLogger(__name__)
@@ -19,8 +21,7 @@ Job = Callable[[Runtime], int]
 
 def reminder_job(rt: Runtime) -> int:
     """Scan for due reminders (commit), then deliver what the scan wrote."""
-    from bot.outbox import deliver_due
-    from scheduler.reminders import scan
+    from reminders.scan import scan
 
     now = rt.clock()
     with rt.sessions.begin() as session:
@@ -32,16 +33,11 @@ def reminder_job(rt: Runtime) -> int:
 
 
 def outbox_job(rt: Runtime) -> int:
-    from bot.outbox import deliver_due
-
     return deliver_due(rt)
 
 
 def media_job(rt: Runtime) -> int:
-    from bot.background import TASKS
-
-    task = TASKS.get("media")
-    return task(rt) if task is not None else 0
+    return fetch_pending(rt)
 
 
 def calendar_job(rt: Runtime) -> int:

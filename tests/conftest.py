@@ -14,8 +14,8 @@ from sqlalchemy import text
 
 from bot.app import create_app
 from bot.cli import upgrade_database
-from bot.outbox import deliver_due
-from bot.runtime import Runtime
+from outbound.delivery import deliver_due
+from runtime import from_app, Runtime
 from bot.simulator import WeChatServer
 from config import TZ, Config
 from models import Base, make_engine
@@ -145,12 +145,12 @@ def app(config: Config, clock: FrozenClock) -> Iterator[Any]:
     app = create_app(config, clock=clock)
     app.config["TESTING"] = True
     yield app
-    app.extensions["wastebot"].close()
+    from_app(app).close()
 
 
 @pytest.fixture
 def runtime(app: Any) -> Runtime:
-    return app.extensions["wastebot"]
+    return from_app(app)
 
 
 @pytest.fixture

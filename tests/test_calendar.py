@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from config import TZ
 from models import CalendarDay, Case, CaseEvent
 from models.calendar_service import CalendarCache, work_calendar
-from models.case_intake import Intake, create_case
+from services.intake import Intake, create_case
 from tests.test_reminders_policy import make_case, setup_district
 
 # A made-up 2027 notice for tests (NOT the official one): 5-11 Feb off, 13-14 Feb worked.

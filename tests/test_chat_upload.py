@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from bot.chat import ChatSession
-from bot.media import fetch_pending
+from outbound.photos import fetch_pending
 from bot.simulator import WeChatServer
 from models import CasePhoto
 from tests.test_complaint_flow import SONGFENG

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from config import TZ
 from models import Cadre, Case, ExtensionRequest, OutboxMessage
-from models import case_service as cs
+from services import cases as cs
 from models.units_service import unit_by_code
 from tests.conftest import deliver
 from tests.test_complaint_flow import SONGFENG, cases, file_report, jpeg

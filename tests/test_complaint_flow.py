@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from config import TZ
 from domain.geo import wgs84_to_gcj02
 from models import Case, CasePhoto, Conversation
+from runtime import from_app
 
 DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
 # Inside 松风苑（绿洲物业）'s circle, in WGS-84; WeChat sends GCJ-02.
@@ -140,12 +141,12 @@ def test_state_survives_a_restart(user: Any, runtime: Any, district: None, confi
     try:
         from tests.wechat_user import WeChatUser
 
-        same = WeChatUser(other.test_client(), user.server, other.extensions["wastebot"],
+        same = WeChatUser(other.test_client(), user.server, from_app(other),
                           user.fake, user.openid)
         same.location(*SONGFENG)
         assert "JC" in same.say("提交")
     finally:
-        other.extensions["wastebot"].close()
+        from_app(other).close()
     [case] = cases(runtime)
     assert len(case.photos) == 1
 

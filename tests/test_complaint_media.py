@@ -8,7 +8,7 @@ from typing import Any
 from PIL import Image
 from sqlalchemy import select
 
-from bot.media import MAX_ATTEMPTS, fetch_one, fetch_pending
+from outbound.photos import MAX_ATTEMPTS, fetch_one, fetch_pending
 from models import CasePhoto
 from tests.test_complaint_flow import SONGFENG, cases, jpeg
 

@@ -11,10 +11,10 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from bot.runtime import Runtime
+from runtime import Runtime
 from config import ROOT
 from models import Cadre, Case, CasePhoto, Resident, User
-from models.case_intake import Intake, create_case
+from services.intake import Intake, create_case
 from models.units_service import import_units, read_unit_rows, unit_by_code
 
 ADMIN = ("office", "office-pass-1")

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from sqlalchemy import func, select
 
-from bot.media import fetch_pending
-from bot.outbox import deliver_due
+from outbound.photos import fetch_pending
+from outbound.delivery import deliver_due
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import Case, InboundMessage, OutboxMessage
 from models import outbox as ob

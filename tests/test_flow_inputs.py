@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.media import fetch_pending
+from outbound.photos import fetch_pending
 from models import InboundMessage, KbMiss, SeenNonce, SharedCount
 from tests.test_complaint_flow import SONGFENG, cases, jpeg
 

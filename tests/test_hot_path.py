@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from sqlalchemy import func, select, text
 
-from bot.kb_service import KbService
+from services.kb_matcher import KbService
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import InboundMessage, KbItem, KbMiss, Resident
 from tests.concurrency import run_together

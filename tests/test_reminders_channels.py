@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.outbox import deliver_due
+from outbound.delivery import deliver_due
 from models import Cadre, OutboxMessage
 from models.units_service import unit_by_code
 from tests.test_reminders_policy import make_case, run_at, setup_district

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from config import TZ, Config
 from models import Case, Cadre, OutboxMessage, RankingEntry, Unit
-from models.case_service import SYSTEM, dispatch_case
+from services.cases import SYSTEM, dispatch_case
 from models.cases import CLOSED, PENDING
 from models.units_service import import_units, read_unit_rows, unit_by_code
 

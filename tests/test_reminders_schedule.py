@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from config import TZ
 from models import Case, OutboxMessage
-from models import case_service as cs
-from models.case_service import SYSTEM, Actor
-from models.reminder_schedule import NONE, OFFICE, PARENT, RED, YELLOW
-from scheduler.reminders import case_notices, load_setup, scan
+from services import cases as cs
+from services.cases import SYSTEM, Actor
+from reminders.schedule import NONE, OFFICE, PARENT, RED, YELLOW
+from reminders.scan import case_notices, load_setup, scan
 from tests.test_reminders_policy import make_case, run_at, setup_district
 
 OFFICE_ACTOR = Actor("office", "分类办")

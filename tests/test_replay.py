@@ -14,6 +14,7 @@ from bot.ratelimit import IP_FACTOR
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import InboundMessage
 from tests.test_token_cache import REDIS_URL, _redis_up
+from runtime import from_app
 
 needs_redis = pytest.mark.skipif(not _redis_up(), reason="no Redis server on 127.0.0.1:6379")
 
@@ -32,7 +33,7 @@ def second_worker(config: Any, clock: Any) -> Iterator[Any]:
     """Another worker process's app: same settings and database, nothing in memory shared."""
     app = create_app(config, clock=clock)
     yield app.test_client()
-    app.extensions["wastebot"].close()
+    from_app(app).close()
 
 
 def _openids(runtime: Any) -> list[str]:

@@ -99,7 +99,7 @@ def test_kill_9_mid_delivery_then_restart(runtime, config, fake_wechat, tmp_path
     assert len(rows) == 8  # the restarted scan wrote no second copy of anything
     assert sorted(r.status for r in rows).count("sent") == 7
     # The hung request is retried only when its lease runs out; then everything is sent.
-    from bot.outbox import deliver_due
+    from outbound.delivery import deliver_due
 
     runtime.clock = lambda: datetime.now(TZ) + timedelta(minutes=3)  # type: ignore[assignment]
     assert deliver_due(runtime) == 1

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, inspect, select
 
-from bot.devtools import read_dev_media
-from bot.media import fetch_pending
+from outbound.dev_media import read_dev_media
+from outbound.photos import fetch_pending
 from bot.ratelimit import IP_FACTOR, MemoryLimiter
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from domain.images import safe_media_name
@@ -273,7 +273,7 @@ def test_secrets_never_reach_the_logs(make_user: Any, config: Any, fake_wechat: 
     fake_wechat.fail("/cgi-bin/message/custom/send", 45015)
     fake_wechat.fail("/cgi-bin/message/send", http_status=502)
     runtime.drain()
-    from bot.outbox import deliver_due
+    from outbound.delivery import deliver_due
 
     deliver_due(runtime)
     assert fake_wechat.sent("/cgi-bin/message/send")  # both routes were really tried

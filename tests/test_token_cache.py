@@ -8,8 +8,8 @@ from typing import Any, Iterator
 import pytest
 
 from bot.ratelimit import RedisLimiter
-from bot.runtime import build_runtime
-from bot.wechat_api import RedisTokenCache
+from runtime import build_runtime
+from outbound.wechat_api import RedisTokenCache
 from tests.conftest import make_config
 
 REDIS_URL = "redis://127.0.0.1:6379/15"

@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bot.outbox import deliver_due
-from bot.runtime import Runtime
+from outbound.delivery import deliver_due
+from runtime import Runtime
 from bot.simulator import Delivery, WeChatServer, message_xml, new_msg_id
 
 

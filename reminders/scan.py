@@ -1,7 +1,7 @@
 """The reminder scan: what is due by `now` and not yet sent, for cases, units and tasks.
 
 Cases are picked by their stored next reminder moment (`Case.next_reminder_at`, indexed with
-the status; see models/reminder_schedule.py), so a scan reads only the cases with something
+the status; see reminders/schedule.py), so a scan reads only the cases with something
 due, not every open case. For each it derives the reminders due by now, writes those whose
 idempotency key is new, and moves the case on to its next stage in the same transaction. So
 a scan run late catches up, a scan run twice sends nothing new, and a crash before commit
@@ -9,33 +9,20 @@ leaves nothing half-sent.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from config import TZ, Config
-from domain.workcal import WorkCalendar
-from models.calendar_service import work_calendar
 from models.cases import Case
-from models.reminder_policy import Policy, load_policy, policy_path
-from models.reminder_schedule import RUNNING, advance
 from models.units import Unit
-from scheduler.notices import Notice, Planned, write_notices
+from reminders import digest, task_reminders
+from reminders.notices import Notice, Planned, write_notices
+from reminders.schedule import RUNNING, advance
+from reminders.setup import ScanSetup, load_setup, office_unit
 
 BATCH = 500  # cases read per query
-
-
-@dataclass(frozen=True)
-class ScanSetup:
-    policy: Policy
-    calendar: WorkCalendar
-
-
-def load_setup(session: Session, config: Config) -> ScanSetup:
-    """The policy file and the working-day calendar (read at each scan: cheap, and live)."""
-    return ScanSetup(load_policy(policy_path(config.DATA_DIR)), work_calendar(session))
 
 
 def local(dt: datetime) -> str:
@@ -44,20 +31,6 @@ def local(dt: datetime) -> str:
 
 def _stamp(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y%m%d%H%M")
-
-
-def office_unit(session: Session) -> Unit | None:
-    """The district sorting office: kind office, else the triage unit, else the district."""
-    for cond in (Unit.kind == "office", Unit.is_triage.is_(True), Unit.kind == "district"):
-        unit = session.scalar(select(Unit).where(cond, Unit.active.is_(True)).order_by(Unit.id))
-        if unit is not None:
-            return unit
-    return None
-
-
-def main_leader_unit(session: Session) -> Unit | None:
-    """Where the main leader sits: the district unit."""
-    return session.scalar(select(Unit).where(Unit.kind == "district").order_by(Unit.id))
 
 
 def due_cases(session: Session, now: datetime, after: tuple[datetime, int] | None = None,
@@ -76,7 +49,7 @@ def case_notices(session: Session, setup: ScanSetup, now: datetime, dry_run: boo
     """Yellow, red and escalation notices for the running cases with a reminder due.
 
     Each case is moved on to its next stage (not in a dry run). The new-case notice is not
-    here: models/case_service.dispatch_case writes it in the same transaction as the dispatch,
+    here: services/cases.dispatch_case writes it in the same transaction as the dispatch,
     so it goes out at once.
     """
     office = office_unit(session)
@@ -134,8 +107,6 @@ def _deadline_notices(case: Case, setup: ScanSetup, now: datetime,
 def scan(session: Session, config: Config, now: datetime, *, dry_run: bool = False,
          setup: ScanSetup | None = None) -> list[Planned]:
     """One scan as of `now`: writes (or, dry run, lists) every reminder due and not yet sent."""
-    from scheduler import digest, task_reminders
-
     setup = setup or load_setup(session, config)
     notices = case_notices(session, setup, now, dry_run=dry_run)
     notices += digest.digest_notices(session, setup, now)

@@ -1,7 +1,7 @@
 """The reminder policy from data/reminders.toml (thresholds people can review and edit).
 
 Read by the scan (scheduler/) and by the case service, which stores each case's next
-reminder time (models/reminder_schedule.py).
+reminder time (reminders/schedule.py).
 """
 from __future__ import annotations
 

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.devtools import read_dev_media
-from bot.wechat_api import WeChatError
+from outbound.dev_media import read_dev_media
+from outbound.wechat_api import WeChatError
 from domain.images import ImageRejected, content_digest, safe_media_name, sanitize_image
-from models.case_service import SYSTEM, record
+from services.cases import SYSTEM, record
 from models.cases import Case, CasePhoto
 from models.notify import notify_resident
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from runtime import Runtime
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5

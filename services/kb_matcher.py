@@ -1,6 +1,6 @@
 """The knowledge base as the bot sees it: the reviewed files overlaid with the office's edits.
 
-Registered as service "kb". `matcher(session)` checks a cheap version stamp of the
+Built once per process as `Runtime.kb` (handlers: `ctx.kb`). `matcher(session)` checks a cheap version stamp of the
 `kb_items` table (row count and newest edit) at most once every STAMP_TTL_S seconds, not on
 every message. An edit committed in this process (dashboard, CLI, tests) is noticed at once
 through a session event; other processes pick it up on their next check, so an edit reaches
@@ -46,6 +46,11 @@ class KbService:
         self._generation = 0  # bumped by changed(): a check that raced an edit is not kept
         _listen_for_edits()
         _services.add(self)
+
+    @classmethod
+    def from_config(cls, config: Config) -> "KbService":
+        """The bot's knowledge base: DATA_DIR/kb for CITY_PROFILE (loaded on first use)."""
+        return cls(Path(config.DATA_DIR) / "kb", config.CITY_PROFILE)
 
     def base(self) -> KnowledgeBase:
         """The file knowledge base, loaded on first use."""
@@ -103,5 +108,3 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_EDITED, None)
 
 
-def build(config: Config) -> KbService:
-    return KbService(Path(config.DATA_DIR) / "kb", config.CITY_PROFILE)

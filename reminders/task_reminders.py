@@ -2,20 +2,17 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from config import TZ
 from domain.deadlines import occurrences
-from models.reminder_policy import TaskPolicy
+from reminders.policy import TaskPolicy
 from models.tasks import Task, TaskReport
 from models.task_service import task_spec
-from scheduler.notices import Notice
-
-if TYPE_CHECKING:
-    from scheduler.reminders import ScanSetup
+from reminders.notices import Notice
+from reminders.setup import ScanSetup
 
 TITLES = {"day": "整改任务今日到期", "overdue": "整改任务已超期", "checkin": "常态化任务进展报送"}
 
@@ -62,7 +59,7 @@ def _text(task: Task, level: str, occ: date) -> str:
             f"完成后回复“完成 {ref} 完成情况”。")
 
 
-def task_notices(session: Session, setup: "ScanSetup", now: datetime) -> list[Notice]:
+def task_notices(session: Session, setup: ScanSetup, now: datetime) -> list[Notice]:
     """Notices for every open task's lead and responsible units that are due by `now`."""
     p = setup.policy.task
     today = now.astimezone(TZ).date()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from config import TZ, Config
 from domain.geo import gcj02_to_wgs84
 from domain.routing import find_duplicate
-from models.case_service import (SYSTEM, Actor, dispatch_case, link_duplicate, local_text,
+from services.cases import (SYSTEM, Actor, dispatch_case, link_duplicate, local_text,
                                  record, tell_unit)
 from models.calendar_service import work_calendar
 from models.case_settings import compute_deadline, load_complaint_settings

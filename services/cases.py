@@ -3,7 +3,7 @@
 Each function takes the session first, never commits, records who/when/what, and writes the
 pushes that follow (reporter via notify_resident, the unit via its cadres or robot) into the
 outbox in the caller's transaction. The reporter's openid never appears in anything a unit
-sees. Intake (numbers, routing, duplicates, the daily limit) lives in models/case_intake.py.
+sees. Intake (numbers, routing, duplicates, the daily limit) lives in services/intake.py.
 """
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from models.cases import (CLOSED, DISPATCHED, DUPLICATE, EXTENDED, IN_PROGRESS, 
                           ExtensionRequest)
 from models.notify import notify_cadre, notify_resident, notify_unit_robot
 from models.people import Cadre
-from models.reminder_policy import load_policy, policy_path
-from models.reminder_schedule import NONE, RUNNING, schedule_reminders
+from reminders.policy import load_policy, policy_path
+from reminders.schedule import NONE, RUNNING, schedule_reminders
 from models.units import Unit
 from models.units_service import triage_unit
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
@@ -12,13 +11,11 @@ from config import TZ
 from models.cases import OPEN_STATUSES, Case
 from models.tasks import RankingEntry
 from models.units import Unit
-from scheduler.notices import Notice
-
-if TYPE_CHECKING:
-    from scheduler.reminders import ScanSetup
+from reminders.notices import Notice
+from reminders.setup import ScanSetup, main_leader_unit, office_unit
 
 
-def digest_notices(session: Session, setup: "ScanSetup", now: datetime) -> list[Notice]:
+def digest_notices(session: Session, setup: ScanSetup, now: datetime) -> list[Notice]:
     """Today's digest (from the set hour, working days only) to units with open cases."""
     p = setup.policy.digest
     local_now = now.astimezone(TZ)
@@ -56,7 +53,7 @@ def previous_month(today: date) -> tuple[str, datetime, datetime]:
     return start_day.strftime("%Y-%m"), start, end
 
 
-def compute_ranking(session: Session, setup: "ScanSetup", month: str, start: datetime,
+def compute_ranking(session: Session, setup: ScanSetup, month: str, start: datetime,
                     end: datetime) -> list[RankingEntry]:
     """Rank units with cases filed in the month (once; kept in the rankings table)."""
     existing = list(session.scalars(select(RankingEntry).where(RankingEntry.month == month)
@@ -95,7 +92,7 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
 
-def ranking_notices(session: Session, setup: "ScanSetup", now: datetime,
+def ranking_notices(session: Session, setup: ScanSetup, now: datetime,
                     dry_run: bool = False) -> list[Notice]:
     """From the set day and hour: last month's ranking to the office and every unit's leader."""
     p = setup.policy.ranking
@@ -114,10 +111,8 @@ def ranking_notices(session: Session, setup: "ScanSetup", now: datetime,
                                                                    start, end))
 
 
-def _ranking_notices(session: Session, setup: "ScanSetup", month: str,
+def _ranking_notices(session: Session, setup: ScanSetup, month: str,
                      entries: list[RankingEntry]) -> list[Notice]:
-    from scheduler.reminders import main_leader_unit, office_unit
-
     if not entries:
         return []
     units = {u.id: u for u in session.scalars(select(Unit))}

@@ -18,10 +18,10 @@ from config import TZ, Config
 from domain.calendar_notice import Notice
 from domain.workcal import WorkCalendar
 from models.calendar_service import build_calendar, enter_notice, with_notice
-from models.case_service import Actor, local_text, record
+from services.cases import Actor, local_text, record
 from models.case_settings import load_complaint_settings
 from models.cases import Case, ExtensionRequest
-from models.reminder_schedule import RUNNING, clock_start
+from reminders.schedule import RUNNING, clock_start
 
 
 @dataclass(frozen=True)

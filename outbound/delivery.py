@@ -5,12 +5,12 @@ import logging
 from datetime import timezone
 from typing import TYPE_CHECKING, Any
 
-from bot.wechat_api import WeChatError
+from outbound.wechat_api import WeChatError
 from models import DevInboxMessage, OutboxMessage
 from models import outbox as ob
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from domain.workcal import WorkCalendar
 from models.cases import DISPATCHED, EXTENDED, IN_PROGRESS, Case
-from models.reminder_policy import CasePolicy
+from reminders.policy import CasePolicy
 
 # Statuses in which the responsible unit's clock is running (not 待受理/退回: the office has it).
 RUNNING = (DISPATCHED, IN_PROGRESS, EXTENDED)

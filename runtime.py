@@ -1,23 +1,26 @@
-"""Everything one process needs, built once: config, database, engines, outbound clients."""
+"""The composition root: everything one process needs, built once and passed in.
+
+`build_runtime(config)` is called once per process: by the web app (`bot.app.create_app`),
+the scheduler (`scheduler.runner`) and the command line. Every long-lived object is a typed
+attribute here (no string registries); the web side finds it with `from_app(current_app)`.
+"""
 from __future__ import annotations
 
-import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from typing import Any, Callable
 
 import requests
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from config import TZ, Config
-from bot.wechat_api import (HttpApi, MemoryTokenCache, OfficialAccountApi, RedisTokenCache,
-                            TokenCache, WeComApi, WeComRobot)
-from handlers.types import Services
 from models import make_engine, make_session_factory
+from outbound.kick import Kicker
+from outbound.wechat_api import (HttpApi, MemoryTokenCache, OfficialAccountApi, RedisTokenCache,
+                                 TokenCache, WeComApi, WeComRobot)
+from services.kb_matcher import KbService
 
-log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
@@ -30,41 +33,24 @@ class Runtime:
     config: Config
     engine: Engine
     sessions: sessionmaker[Session]
-    services: Services
+    kb: KbService  # the sorting matcher with the office's edits (handlers: ctx.kb)
     clock: Clock = system_clock
     wechat: OfficialAccountApi | None = None
     wecom: WeComApi | None = None
     wecom_robot: WeComRobot | None = None
-    _pool: ThreadPoolExecutor | None = field(default=None, repr=False)
+    kicker: Kicker = field(default_factory=Kicker, repr=False)
 
     def kick(self, names: set[str]) -> None:
-        """Run background work (outbox delivery, media download) soon, off the request."""
-        from bot.background import TASKS
-
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kick")
-        for name in sorted(names):
-            task = TASKS.get(name)
-            if task is not None:
-                self._pool.submit(_run_logged, task, self, name)
+        """Run background work ("outbox", "media") soon, off the request: outbound/kick.py."""
+        self.kicker.kick(self, names)
 
     def drain(self) -> None:
         """Wait for kicked work (tests, shutdown)."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        self.kicker.drain()
 
     def close(self) -> None:
         self.drain()
         self.engine.dispose()
-
-
-def _run_logged(task: Callable[["Runtime"], int], runtime: "Runtime", name: str) -> None:
-    # Process boundary for kicked work: a failure is logged; the scheduler's sweep retries.
-    try:
-        task(runtime)
-    except Exception:
-        log.exception("background task %s failed", name)
 
 
 def token_cache(config: Config) -> TokenCache:
@@ -84,8 +70,20 @@ def build_runtime(config: Config, clock: Clock | None = None,
         wecom = WeComApi(HttpApi(config.WECOM_API_BASE, config.HTTP_TIMEOUT_S, http), cache,
                          config.WECOM_CORP_ID, config.WECOM_SECRET, config.WECOM_AGENT_ID)
     robot = WeComRobot(HttpApi(config.WECOM_API_BASE, config.HTTP_TIMEOUT_S, http))
-    from bot.services import build_services
-
     return Runtime(config=config, engine=engine, sessions=make_session_factory(engine),
-                   services=build_services(config), clock=clock or system_clock,
+                   kb=KbService.from_config(config), clock=clock or system_clock,
                    wechat=wechat, wecom=wecom, wecom_robot=robot)
+
+
+APP_KEY = "wastebot"  # the Flask app's extensions[APP_KEY] holds the process's Runtime
+
+
+def install(app: Any, runtime: Runtime) -> None:
+    """Attach the runtime to a Flask app (the only place that writes app.extensions)."""
+    app.extensions[APP_KEY] = runtime
+
+
+def from_app(app: Any) -> Runtime:
+    """The runtime of a Flask app (pass `flask.current_app` inside a request or command)."""
+    runtime: Runtime = app.extensions[APP_KEY]
+    return runtime

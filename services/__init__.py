@@ -1,0 +1,1 @@
+"""Use cases over the models: what the bot, the dashboard and the scheduler ask for."""
