@@ -9,7 +9,6 @@ from rapidfuzz import fuzz, process
 
 from domain.sorting.classes import ClassMatch, Ontology
 from domain.sorting.index import Index, pinyin_full
-from domain.sorting.normalize import key
 from domain.sorting.model import BULKY, FOOD, HAZARDOUS, RENOVATION
 
 OK_CONFIDENCE = 0.8
