@@ -10,7 +10,7 @@ SESSION_HOURS = 8
 
 def register(app: Flask) -> None:
     """Attach sign-in, CSRF and every dashboard blueprint to the app."""
-    from dashboard import (auth, calendar, case_actions, cases, exports, imports, kb, outbox,
+    from dashboard import (auth, bulletins, calendar, case_actions, cases, exports, imports, kb, outbox,
                            overview, photos, plans, tasks, units, web)
 
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=SESSION_HOURS)
@@ -21,5 +21,5 @@ def register(app: Flask) -> None:
     auth.csrf.init_app(app)
     auth.login_manager.init_app(app)
     for module in (auth, overview, cases, case_actions, photos, units, imports, tasks, plans, kb,
-                   outbox, exports, calendar):
+                   outbox, exports, calendar, bulletins):
         app.register_blueprint(module.bp)

@@ -78,7 +78,8 @@ def test_unit_user_sees_only_their_street(app: Any, client: Any, seeded: Seeded)
             resp = client.open(url, method=method, data={"csrf_token": token, "unit_id": "1"})
             if rule.arguments - {"fmt"}:  # a specific case, photo, task or item elsewhere
                 assert resp.status_code in (403, 404), (method, url, resp.status_code)
-            elif rule.endpoint.startswith(("kb.", "outbox.", "imports.", "plans.", "calendar.")):
+            elif rule.endpoint.startswith(("kb.", "outbox.", "imports.", "plans.", "calendar.",
+                                            "bulletins.")):
                 assert resp.status_code == 403, (method, url)
             else:
                 assert resp.status_code == 200, (method, url, resp.status_code)
