@@ -10,16 +10,17 @@ SESSION_HOURS = 8
 
 def register(app: Flask) -> None:
     """Attach sign-in, CSRF and every dashboard blueprint to the app."""
-    from dashboard import (auth, bulletins, calendar, case_actions, cases, exports, imports, kb, outbox,
-                           overview, photos, plans, tasks, units, web)
+    from dashboard import (auth, bulletins, calendar, case_actions, cases, exports, imports, kb,
+                           maps, outbox, overview, photos, plans, tasks, units, web, words)
 
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=SESSION_HOURS)
     # CSRF is checked by the dashboard's guard only, so the webhook and Open311 are untouched.
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", SESSION_HOURS * 3600)
     web.register(app)
+    words.register(app)
     auth.csrf.init_app(app)
     auth.login_manager.init_app(app)
     for module in (auth, overview, cases, case_actions, photos, units, imports, tasks, plans, kb,
-                   outbox, exports, calendar, bulletins):
+                   outbox, exports, calendar, bulletins, maps):
         app.register_blueprint(module.bp)
