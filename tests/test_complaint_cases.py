@@ -227,3 +227,25 @@ def test_duplicate_reporter_hears_progress_of_the_merged_case(make_user: Any, ru
     file_report(second, "2")
     act(runtime, cs.mark_rectified, CADRE)
     assert any("JC202611230001" in t and "已整改" in t for t in second.pushes())
+
+
+def test_cadre_push_has_the_address_and_a_gcj02_map_link(user: Any, runtime: Any,
+                                                         district: None,
+                                                         fake_wechat: Any) -> None:
+    with runtime.sessions.begin() as session:
+        unit = unit_by_code(session, "D01-S01-C02-P01")
+        session.add(Cadre(unit_id=unit.id, name="李师傅", openid="o_cadre_li", active=True))
+    user.say("纠错")
+    user.image(jpeg())
+    user.location(*SONGFENG, label="松风路88弄")  # GCJ-02, as WeChat sends it
+    user.say("提交")
+    deliver(runtime)
+    with runtime.sessions.begin() as session:  # the full text; a template shows 20 characters
+        text = session.scalar(select(OutboxMessage.text).where(
+            OutboxMessage.recipient == "o_cadre_li"))
+    lat, lng = SONGFENG
+    assert "地点：松风路88弄\n" in text
+    assert (f"地图（高德，GCJ-02 {lat:.6f},{lng:.6f}）：https://uri.amap.com/marker?position="
+            f"{lng:.6f},{lat:.6f}&name=%E6%9D%BE%E9%A3%8E%E8%B7%AF88%E5%BC%84&coordinate=gaode"
+            ) in text
+    assert "坐标：" not in text
