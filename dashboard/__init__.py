@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, redirect, url_for
 
 SESSION_HOURS = 8
 
@@ -21,6 +21,8 @@ def register(app: Flask) -> None:
     words.register(app)
     auth.csrf.init_app(app)
     auth.login_manager.init_app(app)
+    # The site's root is the dashboard (the webhook and Open311 have their own paths).
+    app.add_url_rule("/", "root", lambda: redirect(url_for("overview.index")))
     for module in (auth, overview, cases, case_actions, photos, units, imports, tasks, plans, kb,
                    outbox, exports, calendar, bulletins, maps):
         app.register_blueprint(module.bp)

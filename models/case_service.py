@@ -28,7 +28,7 @@ from models.units import Unit
 from models.units_service import triage_unit
 
 REPORTER = "投诉人"  # how the reporter appears in history: never by openid
-SURVEY_QUESTION = "问题解决了吗？请回复“已解决”或“未解决”。"
+SURVEY_QUESTION = "问题解决了吗？请回复 1 已解决、2 未解决。"
 
 
 class CaseTransitionError(ValueError):

@@ -249,3 +249,44 @@ def test_cadre_push_has_the_address_and_a_gcj02_map_link(user: Any, runtime: Any
             f"{lng:.6f},{lat:.6f}&name=%E6%9D%BE%E9%A3%8E%E8%B7%AF88%E5%BC%84&coordinate=gaode"
             ) in text
     assert "坐标：" not in text
+
+
+def _closed(user: Any, runtime: Any) -> None:
+    file_report(user, "1")
+    act(runtime, cs.accept_case, CADRE)
+    act(runtime, cs.mark_rectified, CADRE, note="已清理")
+    act(runtime, cs.verify_and_close, OFFICE)
+    deliver(runtime)
+    assert any("问题解决了吗？请回复 1 已解决、2 未解决。" in t for t in user.pushes())
+
+
+@pytest.mark.parametrize("fixed_reply, score_reply, score", [
+    ("1", "1", 1), ("解决了", "满意", 1), ("已解决", "一般", 2), ("1", "不满意", 3),
+    ("是", "3", 3), ("已解决。", "基本满意", 2),
+])
+def test_survey_takes_digits_and_words_at_each_step(user: Any, runtime: Any, district: None,
+                                                    fixed_reply: str, score_reply: str,
+                                                    score: int) -> None:
+    _closed(user, runtime)
+    assert user.say(fixed_reply) == "感谢反馈！请为本次处理打分：回复 1 满意、2 基本满意、3 不满意。"
+    assert user.say(score_reply) == "感谢您的评价！投诉JC202611230001已完成回访。"
+    [case] = cases(runtime)
+    assert (case.fixed, case.satisfaction, case.status) == (True, score, "已办结")
+
+
+@pytest.mark.parametrize("reply", ["2", "没解决", "未解决", "没有"])
+def test_not_fixed_by_digit_or_word_sends_it_back(user: Any, runtime: Any, district: None,
+                                                  reply: str) -> None:
+    _closed(user, runtime)
+    assert "返工" in user.say(reply)
+    [case] = cases(runtime)
+    assert (case.fixed, case.rework_count, case.status) == (False, 1, "已派单")
+
+
+def test_a_score_first_still_asks_whether_it_was_fixed(user: Any, runtime: Any,
+                                                       district: None) -> None:
+    _closed(user, runtime)
+    assert user.say("满意") == "感谢您的评价！问题解决了吗？请回复 1 已解决、2 未解决。"
+    assert user.say("1") == "感谢您的评价！投诉JC202611230001已完成回访。"
+    [case] = cases(runtime)
+    assert (case.fixed, case.satisfaction) == (True, 1)

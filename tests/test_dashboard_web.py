@@ -291,3 +291,8 @@ def test_plan_upload_refuses_bad_files_and_unit_users(client: Any, seeded: Seede
         "file": (io.BytesIO("1.问题\n完成时限：3月底前\n".encode()), "plan.txt")},
         content_type="multipart/form-data")
     assert resp.status_code == 403
+
+
+def test_the_site_root_redirects_to_the_dashboard(client: Any) -> None:
+    resp = client.get("/")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/dashboard/"
