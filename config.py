@@ -67,6 +67,7 @@ class Config:
     KB_MISS_DAILY_PER_SENDER: int = 20
     # The dashboard's map: a tile URL template ({z}/{x}/{y}, {s}) and the tiles' coordinate
     # system: gcj02 (AMap) or wgs84 (Tianditu, CGCS2000). Empty URL: areas on a plain ground.
+    OPEN311_READ_NEEDS_KEY: bool = False  # GeoReport v2 reads are public unless set
     MAP_TILE_URL: str = ""
     MAP_CRS: str = "wgs84"
     MAP_ATTRIBUTION: str = ""
