@@ -301,3 +301,15 @@ def test_plan_upload_refuses_bad_files_and_unit_users(client: Any, seeded: Seede
 def test_the_site_root_redirects_to_the_dashboard(client: Any) -> None:
     resp = client.get("/")
     assert resp.status_code == 302 and resp.headers["Location"] == "/dashboard/"
+
+
+def test_dashboard_shows_words_not_codes(client: Any, seeded: Seeded) -> None:
+    sign_in(client, *ADMIN)
+    html = client.get(f"/dashboard/cases/{seeded.own_case}").get_data(True)
+    assert "<dt>来源</dt><dd>微信</dd>" in html and "<dt>派单方式</dt><dd>按区域</dd>" in html
+    assert "按区域自动派单" in html and "自动派单（area）" not in html and "来源：微信" in html
+    assert "整改前（上报照片）" in html
+    listing = client.get("/dashboard/cases/").get_data(True)
+    assert listing.count('placeholder="YYYY-MM-DD"') == 2 and 'type="date"' not in listing
+    units = client.get("/dashboard/units/").get_data(True)
+    assert "<td>街道</td>" in units and "<td>street</td>" not in units
