@@ -16,6 +16,7 @@ REQUIRED = ("WECHAT_TOKEN", "SECRET_KEY")
 EXAMPLE_VALUES = {"WECHAT_TOKEN": "devtoken", "SECRET_KEY": "dev-secret-change-me"}
 MIN_SECRET_LEN = 16
 ENCRYPT_MODES = ("plain", "compatible", "safe")
+MAP_CRSES = ("wgs84", "gcj02")
 
 
 class ConfigError(RuntimeError):
@@ -64,6 +65,12 @@ class Config:
     UPLOAD_MAX_BYTES: int = 12 * 1024 * 1024
     INBOUND_RETENTION_DAYS: int = 7
     KB_MISS_DAILY_PER_SENDER: int = 20
+    # The dashboard's map: a tile URL template ({z}/{x}/{y}, {s}) and the tiles' coordinate
+    # system: gcj02 (AMap) or wgs84 (Tianditu, CGCS2000). Empty URL: areas on a plain ground.
+    OPEN311_READ_NEEDS_KEY: bool = False  # GeoReport v2 reads are public unless set
+    MAP_TILE_URL: str = ""
+    MAP_CRS: str = "wgs84"
+    MAP_ATTRIBUTION: str = ""
     DEV_MODE: bool = field(default=False)
 
     @property
@@ -129,6 +136,10 @@ def _check_modes(config: Config) -> None:
         raise ConfigError("WECHAT_ENCRYPT_MODE=safe needs WECHAT_AES_KEY")
     if config.PROXY_HOPS < 0:
         raise ConfigError("PROXY_HOPS must be 0 or more")
+    if config.MAP_CRS not in MAP_CRSES:
+        raise ConfigError("MAP_CRS must be one of " + ", ".join(MAP_CRSES))
+    if config.MAP_TILE_URL and not config.MAP_TILE_URL.startswith("https://"):
+        raise ConfigError("MAP_TILE_URL must be an https:// URL template")
 
 
 def _check_production(config: Config) -> None:

@@ -9,7 +9,9 @@ from config import TZ
 from dashboard.auth import staff_blueprint
 from dashboard.case_queries import CaseFilter, filtered, page, problem_types
 from dashboard.db import now, transaction
+from dashboard.map_data import gcj02_of
 from dashboard.scope import case_or_404, visible_units
+from dashboard.words import PHOTO_WORDS
 from models import ExtensionRequest, Unit
 from models.cases import ALL_STATUSES
 
@@ -55,4 +57,5 @@ def show(case_id: int) -> str:
                                pending_photos=sum(p.status == "pending" for p in case.photos),
                                extensions=extensions, units=units,
                                actions=ACTIONS, actors=ACTORS, working=WORKING,
-                               routable=sorted(routable, key=lambda u: u.code), now=now())
+                               routable=sorted(routable, key=lambda u: u.code), now=now(),
+                               gcj=gcj02_of(case), photo_words=PHOTO_WORDS)

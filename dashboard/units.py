@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from dashboard.auth import staff_blueprint
 from dashboard.db import transaction
-from dashboard.scope import visible_units
+from dashboard.scope import unit_or_404, visible_units
 from models import Cadre, Unit
 
 bp = staff_blueprint("units", "/units")
@@ -39,3 +39,14 @@ def index() -> str:
                            .order_by(Cadre.role.desc(), Cadre.name)):
             cadres.setdefault(c.unit_id, []).append(c)
         return render_template("units.html", rows=tree(units), cadres=cadres)
+
+
+@bp.get("/<int:unit_id>")
+def show(unit_id: int) -> str:
+    """One unit: its area on the map, its open cases there, its people."""
+    with transaction() as s:
+        unit = unit_or_404(s, current_user, unit_id)
+        people = list(s.scalars(select(Cadre).where(Cadre.unit_id == unit.id)
+                                .order_by(Cadre.role.desc(), Cadre.name)))
+        parent = unit.parent.name if unit.parent is not None else ""
+        return render_template("unit.html", unit=unit, people=people, parent=parent)

@@ -1,6 +1,8 @@
 """Response headers, upload limits and error pages for the dashboard, in one place."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, Response, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -8,11 +10,30 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from dashboard.db import runtime
 from dashboard.params import BadQuery
 
-# Only the app's own stylesheet, images and forms; no scripts at all; never framed.
-CSP = ("default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
-           "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"}
+# Only the app's own stylesheet, scripts (the map), images and forms, plus the map's tile
+# server when MAP_TILE_URL is set; no inline scripts; never framed.
+CSP = ("default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
+       "img-src 'self' data:{tiles}; font-src 'self'; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+           "Referrer-Policy": "same-origin"}
+
+
+def tile_source(url: str) -> str:
+    """The CSP source for a tile URL template: https://webst0{s}.is.autonavi.com/... →
+    https://*.is.autonavi.com (a placeholder label becomes the wildcard)."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    labels = parts.netloc.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    return f"{parts.scheme}://{'.'.join(labels)}"
+
+
+def csp(tile_url: str) -> str:
+    source = tile_source(tile_url)
+    return CSP.format(tiles=" " + source if source else "")
 # The dashboard's file uploads; every other request keeps the webhook's small cap.
 UPLOAD_ENDPOINTS = frozenset({"plans.upload", "imports.units", "imports.cadres"})
 MULTIPART_SLACK = 64 * 1024  # form fields and part headers around the file
@@ -32,6 +53,7 @@ def _raise_upload_limit() -> None:
 
 
 def _headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", csp(runtime().config.MAP_TILE_URL))
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     return response

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import shapely
@@ -159,3 +160,9 @@ def geometry_from_geojson(geometry: Mapping[str, Any]) -> Polygon | MultiPolygon
         raise ValueError(f"invalid geometry: {shapely.is_valid_reason(geom)}")
     assert isinstance(geom, (Polygon, MultiPolygon))
     return geom
+
+
+def amap_marker_url(gcj_lat: float, gcj_lng: float, name: str) -> str:
+    """A link AMap (app or web) opens at a GCJ-02 point, as Chinese map apps expect."""
+    return (f"https://uri.amap.com/marker?position={gcj_lng:.6f},{gcj_lat:.6f}"
+            f"&name={quote(name)}&coordinate=gaode")

@@ -8,16 +8,18 @@ from sqlalchemy import select
 
 from handlers.predicates import normalize_command
 from handlers.types import Context, Incoming
-from services.cases import CaseTransitionError, local_text, record_survey
+from services.cases import SURVEY_QUESTION, CaseTransitionError, local_text, record_survey
 from models.cases import CLOSED, Case
 
 NUMBER = re.compile(r"^jc\d{12}$")
 LIST_LIMIT = 10
 SURVEY_DAYS = 7
-FIXED_YES = ("已解决", "解决了", "已经解决", "解决", "好了", "已整改")
-FIXED_NO = ("未解决", "没解决", "没有解决", "还没解决", "没好", "未整改")
-SATISFACTION = {"1": 1, "满意": 1, "非常满意": 1, "2": 2, "基本满意": 2, "一般": 2,
-                "3": 3, "不满意": 3}
+FIXED_YES = ("已解决", "解决了", "已经解决", "解决", "好了", "已整改", "是")
+FIXED_NO = ("未解决", "没解决", "没有解决", "还没解决", "没好", "未整改", "否", "没有")
+FIXED_DIGITS = {"1": True, "2": False}  # the answers to SURVEY_QUESTION
+SATISFACTION_WORDS = {"满意": 1, "非常满意": 1, "很满意": 1, "基本满意": 2, "一般": 2,
+                      "还行": 2, "不满意": 3, "很不满意": 3, "非常不满意": 3}
+SATISFACTION_DIGITS = {"1": 1, "2": 2, "3": 3}
 ASK_SATISFACTION = "请为本次处理打分：回复 1 满意、2 基本满意、3 不满意。"
 ACTIONS = {"submit": "提交", "dispatch": "派单", "reroute": "改派", "accept": "接单处置",
            "return": "退回重新分派", "rectify": "整改完成待核查", "close": "办结",
@@ -63,35 +65,39 @@ def _awaiting(ctx: Context, openid: str) -> Case | None:
     ).order_by(Case.closed_at.desc())).first()
 
 
-def _parse(text: str) -> tuple[bool | None, int | None]:
-    word = normalize_command(text)
+def _parse(text: str, asking_fixed: bool) -> tuple[bool | None, int | None]:
+    """(fixed, score) from a reply. Digits mean the question being asked: 1/2 for "fixed?"
+    (1 已解决, 2 未解决), 1/2/3 for the score; words work at either step."""
+    word = normalize_command(text).strip(" ，,。.!！")
+    digits = FIXED_DIGITS if asking_fixed else SATISFACTION_DIGITS
+    if word in digits:
+        return (FIXED_DIGITS[word], None) if asking_fixed else (None, SATISFACTION_DIGITS[word])
+    if word in SATISFACTION_WORDS:
+        return None, SATISFACTION_WORDS[word]
     if word in FIXED_NO:
         return False, None
     for yes in FIXED_YES:
         if word.startswith(yes):
             rest = word[len(yes):].strip(" ，,。")
-            return True, SATISFACTION.get(rest)
-    return None, SATISFACTION.get(word)
+            return True, SATISFACTION_WORDS.get(rest, SATISFACTION_DIGITS.get(rest))
+    return None, None
 
 
 def survey_answer(ctx: Context, m: Incoming) -> bool:
-    """Predicate: a survey word from someone with a closed case awaiting an answer."""
+    """Predicate: a survey reply from someone with a closed case awaiting an answer."""
     if m.msg_type not in ("text", "voice") or not m.text:
-        return False
-    fixed, score = _parse(m.text)
-    if fixed is None and score is None:
         return False
     case = _awaiting(ctx, m.openid)
     if case is None:
         return False
-    # A bare score only counts once "fixed" was answered (1/2/3 mean other things elsewhere).
-    return fixed is not None or case.fixed is True
+    fixed, score = _parse(m.text, asking_fixed=case.fixed is None)
+    return fixed is not None or score is not None
 
 
 def survey(ctx: Context, m: Incoming) -> str:
     case = _awaiting(ctx, m.openid)
     assert case is not None
-    fixed, score = _parse(m.text)
+    fixed, score = _parse(m.text, asking_fixed=case.fixed is None)
     if case.fixed is not None and fixed is not None:
         fixed = None  # already answered; take only the score
     try:
@@ -102,6 +108,8 @@ def survey(ctx: Context, m: Incoming) -> str:
     if fixed is False:
         return (f"抱歉问题还没解决。投诉{case.number}已重新派给"
                 f"{case.unit.name if case.unit else '责任单位'}返工，整改后会再通知您。")
+    if case.fixed is None:  # a score came first: still ask whether it was fixed
+        return "感谢您的评价！" + SURVEY_QUESTION
     if case.satisfaction is None:
         return "感谢反馈！" + ASK_SATISFACTION
     return f"感谢您的评价！投诉{case.number}已完成回访。"

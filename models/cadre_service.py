@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.org_words import cadre_role
 from models.people import Cadre, Invitation
 from models.tables import TableFormatError, read_rows
 from models.units import Unit
@@ -62,15 +63,17 @@ def import_cadres(session: Session, rows: list[dict[str, Any]]) -> CadreImportSu
     summary, errors = CadreImportSummary(), []
     for lineno, row in enumerate(rows, start=2):
         code, name = _text(row.get("unit_code")), _text(row.get("name"))
-        role = _text(row.get("role")) or "member"
+        given = _text(row.get("role"))
+        role = cadre_role(given) if given else "member"
         unit = units.get(code)
         if unit is None:
             errors.append(f"row {lineno}: unknown unit_code {code!r}")
         if not name:
             errors.append(f"row {lineno}: name is empty")
         if role not in ROLES:
-            errors.append(f"row {lineno}: role must be member or leader, got {role!r}")
-        if unit is None or not name or role not in ROLES:
+            errors.append(f"row {lineno}: role must be 负责人/主要负责人/分管领导 (leader) or "
+                          f"成员/联络员 (member), got {given!r}")
+        if unit is None or not name or role is None or role not in ROLES:
             continue
         cadre = session.scalar(select(Cadre).where(Cadre.unit_id == unit.id, Cadre.name == name))
         if cadre is None:

@@ -1,7 +1,7 @@
 """Pushes to residents and cadres through the outbox, each on the channels that reach them.
 
 Everything here only writes outbox rows in the caller's transaction; delivery happens later
-(bot/outbox.py), trying the routes in order until one works.
+(outbound/delivery.py), trying the routes in order until one works.
 """
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.org_words import kind_names, split_keywords, unit_kind
 from domain.routing import Router, UnitArea, unit_area_from_fields
 from models.tables import read_rows
 from models.units import UNIT_KINDS, Unit
@@ -82,9 +83,10 @@ def import_units(session: Session, rows: Iterable[Mapping[str, Any]]) -> ImportS
             raise UnitImportError(f"{where}: code is required")
         unit = existing.get(code)
         if unit is None:
-            name, kind = _text(row.get("name")), _text(row.get("kind"))
+            name, kind = _text(row.get("name")), unit_kind(_text(row.get("kind")))
             if not name or kind not in UNIT_KINDS:
-                raise UnitImportError(f"{where}: a new unit needs a name and a kind in {UNIT_KINDS}")
+                raise UnitImportError(f"{where}: a new unit needs a name and a kind "
+                                      f"({kind_names()} or {', '.join(UNIT_KINDS)})")
             unit = Unit(code=code, name=name, kind=kind, address_keywords="", is_triage=False,
                         active=True)
             session.add(unit)
@@ -108,13 +110,13 @@ def _apply(unit: Unit, row: Mapping[str, Any], where: str) -> None:
     if _text(row.get("name")):
         unit.name = _text(row.get("name"))
     if "kind" in row:
-        kind = _text(row.get("kind"))
-        if kind not in UNIT_KINDS:
-            raise UnitImportError(f"{where}: kind must be one of {UNIT_KINDS}")
+        kind = unit_kind(_text(row.get("kind")))
+        if kind is None:
+            raise UnitImportError(f"{where}: kind must be one of {kind_names()} "
+                                  f"(or {', '.join(UNIT_KINDS)}), got {_text(row.get('kind'))!r}")
         unit.kind = kind
     if "address_keywords" in row:
-        unit.address_keywords = "|".join(
-            k.strip() for k in _text(row.get("address_keywords")).split("|") if k.strip())
+        unit.address_keywords = "|".join(split_keywords(_text(row.get("address_keywords"))))
     if any(k in row for k in ("lat", "lng", "radius_m")):
         unit.lat = _num(row.get("lat"), "lat", where)
         unit.lng = _num(row.get("lng"), "lng", where)

@@ -1,8 +1,12 @@
-"""The GeoReport v2 endpoints under /open311/v2 (JSON only)."""
+"""The GeoReport v2 endpoints under /open311/v2, as .json or .xml.
+
+Reading services and requests is public by default (OPEN311_READ_NEEDS_KEY=1 asks for a key);
+filing a request always needs a write key.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
@@ -19,6 +23,7 @@ from models.case_settings import load_complaint_settings
 from models.cases import OPEN_STATUSES
 from open311.fields import SPEC_URL, as_request, service_list
 from open311.keys import find_key
+from open311.xml import to_xml
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 DEFAULT_WINDOW = timedelta(days=90)
@@ -36,15 +41,36 @@ def fail(code: int, description: str) -> NoReturn:
     raise ApiError(code, description)
 
 
+FORMATS = ("json", "xml")
+
+
+def reply(value: Any, root: str, status: int = 200) -> ResponseReturnValue:
+    """JSON, or XML under `root` when the path ends in .xml."""
+    if request.path.endswith(".xml"):
+        return Response(to_xml(root, value), status, mimetype="text/xml")
+    return jsonify(value), status
+
+
+def _format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        abort(404)
+
+
 @bp.errorhandler(HTTPException)
 def as_error_list(exc: HTTPException) -> ResponseReturnValue:
     """Errors as the standard's list of {code, description}."""
     code = exc.code or 500
-    return jsonify([{"code": code, "description": exc.description or exc.name}]), code
+    return reply([{"code": code, "description": exc.description or exc.name}], "errors", code)
 
 
 def _rt() -> Runtime:
     return from_app(current_app)
+
+
+def _reader(session: Session) -> None:
+    """Reads are public unless OPEN311_READ_NEEDS_KEY is set."""
+    if _rt().config.OPEN311_READ_NEEDS_KEY:
+        _key(session)
 
 
 def _key(session: Session, write: bool = False) -> ApiKey:
@@ -67,21 +93,24 @@ def _photo_url(case: Case) -> str | None:
     return _absolute("open311.media", photo_id=photo.id) if photo else None
 
 
-@bp.get("/discovery.json")
-def discovery() -> ResponseReturnValue:
-    base = _absolute("open311.services").rsplit("/", 1)[0] + "/"
-    return jsonify({"changeset": "2026-11-01T00:00:00+08:00", "contact": "区生活垃圾分类办公室",
-                    "key_service": "请向区分类办申请 API key",
-                    "endpoints": [{"specification": SPEC_URL, "url": base,
-                                   "changeset": "2026-11-01T00:00:00+08:00",
-                                   "type": "production", "formats": ["application/json"]}]})
+@bp.get("/discovery.<fmt>")
+def discovery(fmt: str) -> ResponseReturnValue:
+    _format(fmt)
+    base = _absolute("open311.services", fmt="json").rsplit("/", 1)[0] + "/"
+    return reply({"changeset": "2026-11-01T00:00:00+08:00", "contact": "区生活垃圾分类办公室",
+                  "key_service": "请向区分类办申请 API key（提交投诉需要）",
+                  "endpoints": [{"specification": SPEC_URL, "url": base,
+                                 "changeset": "2026-11-01T00:00:00+08:00",
+                                 "type": "production",
+                                 "formats": ["application/json", "text/xml"]}]}, "discovery")
 
 
-@bp.get("/services.json")
-def services() -> ResponseReturnValue:
+@bp.get("/services.<fmt>")
+def services(fmt: str) -> ResponseReturnValue:
+    _format(fmt)
     with _rt().sessions.begin() as s:
-        _key(s)
-    return jsonify(service_list(load_complaint_settings(_rt().config)))
+        _reader(s)
+    return reply(service_list(load_complaint_settings(_rt().config)), "services")
 
 
 def _when(name: str) -> datetime | None:
@@ -123,21 +152,23 @@ def _search(s: Session) -> list[Case]:
     return list(s.scalars(query))
 
 
-@bp.get("/requests.json")
-def list_requests() -> ResponseReturnValue:
+@bp.get("/requests.<fmt>")
+def list_requests(fmt: str) -> ResponseReturnValue:
+    _format(fmt)
     with _rt().sessions.begin() as s:
-        _key(s)
-        return jsonify([as_request(c, _photo_url(c)) for c in _search(s)])
+        _reader(s)
+        return reply([as_request(c, _photo_url(c)) for c in _search(s)], "service_requests")
 
 
-@bp.get("/requests/<number>.json")
-def one_request(number: str) -> ResponseReturnValue:
+@bp.get("/requests/<number>.<fmt>")
+def one_request(number: str, fmt: str) -> ResponseReturnValue:
+    _format(fmt)
     with _rt().sessions.begin() as s:
-        _key(s)
+        _reader(s)
         case = s.scalar(select(Case).where(Case.number == number))
         if case is None:
             fail(404, f"no service request {number}")
-        return jsonify([as_request(case, _photo_url(case))])
+        return reply([as_request(case, _photo_url(case))], "service_requests")
 
 
 def _coordinate(name: str, limit: float) -> float | None:
@@ -153,8 +184,9 @@ def _coordinate(name: str, limit: float) -> float | None:
     return value
 
 
-@bp.post("/requests.json")
-def create_request() -> ResponseReturnValue:
+@bp.post("/requests.<fmt>")
+def create_request(fmt: str) -> ResponseReturnValue:
+    _format(fmt)
     rt = _rt()
     settings = load_complaint_settings(rt.config)
     code = request.form.get("service_code", "").strip()
@@ -173,15 +205,15 @@ def create_request() -> ResponseReturnValue:
         number = submitted.case.number
         notice = f"已受理，编号{number}"
     rt.kick({"outbox"})
-    return jsonify([{"service_request_id": number, "service_notice": notice,
-                     "account_id": None}]), 201
+    return reply([{"service_request_id": number, "service_notice": notice,
+                   "account_id": None}], "service_requests", 201)
 
 
 @bp.get("/media/<int:photo_id>.jpg")
 def media(photo_id: int) -> ResponseReturnValue:
     """A case's report photo (already sanitised: upright, resized, no EXIF)."""
     with _rt().sessions.begin() as s:
-        _key(s)
+        _reader(s)
         photo = s.get(CasePhoto, photo_id)
         if photo is None or photo.status != "stored" or photo.kind != "report":
             abort(404)

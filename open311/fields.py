@@ -49,7 +49,7 @@ def as_request(case: Case, media_url: str | None) -> dict[str, Any]:
         "service_notice": "",
         "requested_datetime": w3c(case.created_at),
         "updated_datetime": w3c(case.updated_at),
-        "expected_datetime": w3c(case.deadline_at) if case.status in OPEN_STATUSES else None,
+        "expected_datetime": w3c(case.deadline_at),  # the deadline, kept after closing
         "address": case.address,
         "address_id": None,
         "zipcode": None,

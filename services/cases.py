@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import TZ, Config
+from domain.geo import amap_marker_url, wgs84_to_gcj02
 from models.calendar_service import work_calendar
 from models.case_settings import compute_deadline, load_complaint_settings
 from models.cases import (CLOSED, DISPATCHED, DUPLICATE, EXTENDED, IN_PROGRESS, OPEN_STATUSES,
@@ -27,7 +28,7 @@ from models.units import Unit
 from models.units_service import triage_unit
 
 REPORTER = "投诉人"  # how the reporter appears in history: never by openid
-SURVEY_QUESTION = "问题解决了吗？请回复“已解决”或“未解决”。"
+SURVEY_QUESTION = "问题解决了吗？请回复 1 已解决、2 未解决。"
 
 
 class CaseTransitionError(ValueError):
@@ -98,7 +99,13 @@ def unit_brief(case: Case) -> str:
     """What the unit sees of a case: never who reported it."""
     lines = [f"案件：{case.number}（{case.problem_type}）", f"地点：{case.address or '见定位'}"]
     if case.lat is not None and case.lng is not None:
-        lines.append(f"坐标：{case.lat:.5f},{case.lng:.5f}")
+        # Chinese map apps read GCJ-02; plain WGS-84 numbers land ~500 m off in them.
+        if case.raw_crs == "gcj02" and case.raw_lat is not None and case.raw_lng is not None:
+            glat, glng = case.raw_lat, case.raw_lng
+        else:
+            glat, glng = wgs84_to_gcj02(case.lat, case.lng)
+        lines.append(f"地图（高德，GCJ-02 {glat:.6f},{glng:.6f}）："
+                     f"{amap_marker_url(glat, glng, case.address or case.number)}")
     if case.description:
         lines.append(f"描述：{case.description[:200]}")
     lines.append(f"办理时限：{local_text(case.deadline_at)}")

@@ -227,3 +227,66 @@ def test_duplicate_reporter_hears_progress_of_the_merged_case(make_user: Any, ru
     file_report(second, "2")
     act(runtime, cs.mark_rectified, CADRE)
     assert any("JC202611230001" in t and "已整改" in t for t in second.pushes())
+
+
+def test_cadre_push_has_the_address_and_a_gcj02_map_link(user: Any, runtime: Any,
+                                                         district: None,
+                                                         fake_wechat: Any) -> None:
+    with runtime.sessions.begin() as session:
+        unit = unit_by_code(session, "D01-S01-C02-P01")
+        session.add(Cadre(unit_id=unit.id, name="李师傅", openid="o_cadre_li", active=True))
+    user.say("纠错")
+    user.image(jpeg())
+    user.location(*SONGFENG, label="松风路88弄")  # GCJ-02, as WeChat sends it
+    user.say("提交")
+    deliver(runtime)
+    with runtime.sessions.begin() as session:  # the full text; a template shows 20 characters
+        text = session.scalar(select(OutboxMessage.text).where(
+            OutboxMessage.recipient == "o_cadre_li"))
+    lat, lng = SONGFENG
+    assert "地点：松风路88弄\n" in text
+    assert (f"地图（高德，GCJ-02 {lat:.6f},{lng:.6f}）：https://uri.amap.com/marker?position="
+            f"{lng:.6f},{lat:.6f}&name=%E6%9D%BE%E9%A3%8E%E8%B7%AF88%E5%BC%84&coordinate=gaode"
+            ) in text
+    assert "坐标：" not in text
+
+
+def _closed(user: Any, runtime: Any) -> None:
+    file_report(user, "1")
+    act(runtime, cs.accept_case, CADRE)
+    act(runtime, cs.mark_rectified, CADRE, note="已清理")
+    act(runtime, cs.verify_and_close, OFFICE)
+    deliver(runtime)
+    assert any("问题解决了吗？请回复 1 已解决、2 未解决。" in t for t in user.pushes())
+
+
+@pytest.mark.parametrize("fixed_reply, score_reply, score", [
+    ("1", "1", 1), ("解决了", "满意", 1), ("已解决", "一般", 2), ("1", "不满意", 3),
+    ("是", "3", 3), ("已解决。", "基本满意", 2),
+])
+def test_survey_takes_digits_and_words_at_each_step(user: Any, runtime: Any, district: None,
+                                                    fixed_reply: str, score_reply: str,
+                                                    score: int) -> None:
+    _closed(user, runtime)
+    assert user.say(fixed_reply) == "感谢反馈！请为本次处理打分：回复 1 满意、2 基本满意、3 不满意。"
+    assert user.say(score_reply) == "感谢您的评价！投诉JC202611230001已完成回访。"
+    [case] = cases(runtime)
+    assert (case.fixed, case.satisfaction, case.status) == (True, score, "已办结")
+
+
+@pytest.mark.parametrize("reply", ["2", "没解决", "未解决", "没有"])
+def test_not_fixed_by_digit_or_word_sends_it_back(user: Any, runtime: Any, district: None,
+                                                  reply: str) -> None:
+    _closed(user, runtime)
+    assert "返工" in user.say(reply)
+    [case] = cases(runtime)
+    assert (case.fixed, case.rework_count, case.status) == (False, 1, "已派单")
+
+
+def test_a_score_first_still_asks_whether_it_was_fixed(user: Any, runtime: Any,
+                                                       district: None) -> None:
+    _closed(user, runtime)
+    assert user.say("满意") == "感谢您的评价！问题解决了吗？请回复 1 已解决、2 未解决。"
+    assert user.say("1") == "感谢您的评价！投诉JC202611230001已完成回访。"
+    [case] = cases(runtime)
+    assert (case.fixed, case.satisfaction) == (True, 1)

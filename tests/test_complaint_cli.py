@@ -9,7 +9,7 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from bot.cli_cases import load_demo_units
-from models import Unit
+from models import Cadre, Unit
 from tests.test_complaint_flow import DEMO, file_report
 
 
@@ -81,3 +81,29 @@ def test_demo_units_loader_is_idempotent(runtime: Any) -> None:
     with runtime.sessions.begin() as session:
         assert "0 created" in load_demo_units(session, runtime)
     assert unit_count(runtime) == 29
+
+
+def test_units_and_cadres_import_the_offices_own_words(app: Any, runtime: Any,
+                                                       tmp_path: Path) -> None:
+    units = tmp_path / "units.csv"
+    units.write_text("code,name,kind,parent_code,address_keywords\n"
+                     "Q1,某区分类办,分类办,,\n"
+                     "J1,某街道办事处,街道办事处,Q1,某路；某街、某巷 某里\n"
+                     "S1,某社区居委会,居委会,J1,\n"
+                     "W1,某物业公司,物业公司,S1,\n"
+                     "B1,区执法局,执法局,Q1,\n", encoding="utf-8")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["units", "import", str(units)])
+    assert result.exit_code == 0, result.output
+    cadres = tmp_path / "cadres.csv"
+    cadres.write_text("unit_code,name,role\nJ1,王主任,主要负责人\nJ1,李科长,分管领导\n"
+                      "S1,赵专干,联络员\nS1,钱书记,负责人\nW1,孙经理,成员\n", encoding="utf-8")
+    result = runner.invoke(args=["cadres", "import", str(cadres)])
+    assert result.exit_code == 0, result.output
+    with runtime.sessions.begin() as s:
+        got = {u.code: (u.kind, u.address_keywords) for u in s.scalars(select(Unit))}
+        roles = {c.name: c.role for c in s.scalars(select(Cadre))}
+    assert got == {"Q1": ("office", ""), "J1": ("street", "某路|某街|某巷|某里"),
+                   "S1": ("community", ""), "W1": ("property", ""), "B1": ("department", "")}
+    assert roles == {"王主任": "leader", "李科长": "leader", "赵专干": "member",
+                     "钱书记": "leader", "孙经理": "member"}

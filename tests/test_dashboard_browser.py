@@ -121,3 +121,51 @@ def test_kb_edit_in_the_browser_changes_the_bots_answer(browser: Any, server: st
     page.wait_for_selector("text=已保存")
     reply = user.say("星际罗盘") or ""
     assert "有害垃圾" in reply and "含电池" in reply
+
+
+def _ready_map(page: Any) -> Any:
+    page.wait_for_selector("#map[data-state=ready]", timeout=15000)
+    return page.locator("#map")
+
+
+def test_maps_draw_areas_and_cases_without_a_tile_server(browser: Any, server: str,
+                                                         seeded: Seeded) -> None:
+    page = signed_in(browser, server, *ADMIN)
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.reload()
+    overview = _ready_map(page)
+    assert overview.get_attribute("data-points") == "2"
+    assert int(overview.get_attribute("data-areas") or 0) >= 15  # the demo district's units
+    assert "no-tiles" in (overview.get_attribute("class") or "")
+    assert page.locator("#map path.case-point").count() == 2
+    assert page.locator("#map path.unit-area").count() >= 15
+    assert page.locator("#map .leaflet-tile").count() == 0  # nothing fetched from outside
+    page.locator("#map path.case-point").first.click(force=True)
+    assert page.locator(".leaflet-popup-content a").inner_text() in (seeded.own_number,
+                                                                     seeded.other_number)
+    page.goto(f"{server}/dashboard/cases/{seeded.own_case}")
+    case_map = _ready_map(page)
+    assert (case_map.get_attribute("data-points"), case_map.get_attribute("data-areas")) == (
+        "1", "1")
+    page.goto(f"{server}/dashboard/units/{seeded.unit_ids['D01-S01']}")
+    assert _ready_map(page).get_attribute("data-areas") == "1"
+    assert errors == []  # no CSP violation, no script error
+
+
+def test_bulletin_download_in_the_browser(browser: Any, server: str, seeded: Seeded,
+                                         tmp_path: Any) -> None:
+    from docx import Document
+
+    page = signed_in(browser, server, *ADMIN)
+    page.click("nav >> text=通报")
+    page.fill("input[name=period]", "2026-11")
+    with page.expect_download() as info:
+        page.click("form.filters button")
+    download = info.value
+    assert download.suggested_filename == "bulletin-2026-11.docx"
+    path = tmp_path / download.suggested_filename
+    download.save_as(str(path))
+    doc = Document(str(path))
+    assert doc.paragraphs[0].text == "2026年11月生活垃圾分类工作月度通报"
+    assert [c.text for c in doc.tables[0].rows[1].cells] == ["2", "0", "0.0%", "0.0%", "—"]

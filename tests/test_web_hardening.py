@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -125,8 +126,28 @@ def test_security_headers_on_dashboard_pages(client: Any, seeded: Seeded) -> Non
         assert resp.headers["X-Frame-Options"] == "DENY"
         csp = resp.headers["Content-Security-Policy"]
         assert "frame-ancestors 'none'" in csp and "style-src 'self'" in csp
-        assert "unsafe-inline" not in csp and "script-src" not in csp  # default-src 'none'
-        assert " style=" not in resp.get_data(True)  # nothing the policy would block
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert "script-src 'self';" in csp and "img-src 'self' data:;" in csp  # no tiles set
+        html = resp.get_data(True)
+        assert " style=" not in html  # nothing the policy would block
+        assert re.findall(r"<script[^>]*>", html) == ([] if "login" in url else [
+            '<script src="/dashboard/static/vendor/leaflet/leaflet.js">',
+            '<script src="/dashboard/static/map.js">'])  # files only, never inline
+
+
+@pytest.mark.parametrize("tiles, source", [
+    ("https://webst0{s}.is.autonavi.com/appmaptile?style=7&x={x}&y={y}&z={z}",
+     "https://*.is.autonavi.com"),
+    ("https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}",
+     "https://*.tianditu.gov.cn"),
+    ("https://tiles.example.cn/{z}/{x}/{y}.png", "https://tiles.example.cn"),
+])
+def test_the_map_tile_server_is_allowed_for_images_only(tiles: str, source: str) -> None:
+    from dashboard.web import csp
+
+    policy = csp(tiles)
+    assert f"img-src 'self' data: {source};" in policy
+    assert policy.count(source) == 1
 
 
 class TestUploadLimit:
