@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shlex
+import threading
 import time
 from pathlib import Path
 from typing import Callable, TextIO
@@ -34,6 +35,7 @@ class ChatSession:
         self.out = out
         self.http = http or requests.Session()
         self.inbox_after = 0
+        self._inbox_lock = threading.Lock()  # the REPL and the push watcher both read the inbox
 
     def send(self, msg_type: str, **fields: object) -> str | None:
         xml = message_xml(self.openid, self.server.account, msg_type, int(time.time()),
@@ -64,16 +66,18 @@ class ChatSession:
             raise ChatError(f"上传失败：HTTP {resp.status_code}")
         return str(resp.json()["media_id"])
 
-    def pushed(self) -> list[str]:
-        resp = self.http.get(self.url + "/dev/inbox",
-                             params={"to": self.openid, "after": self.inbox_after}, timeout=10)
-        if resp.status_code == 404:
-            return []  # not in development mode: pushes went to real WeChat
-        resp.raise_for_status()
-        rows = resp.json()
-        if rows:
-            self.inbox_after = rows[-1]["id"]
-        return [r["text"] for r in rows]
+    def pushed(self, http: requests.Session | None = None) -> list[str]:
+        """Pushes not shown yet (each is returned once, whichever thread asks)."""
+        with self._inbox_lock:
+            resp = (http or self.http).get(self.url + "/dev/inbox",
+                                           params={"to": self.openid, "after": self.inbox_after}, timeout=10)
+            if resp.status_code == 404:
+                return []  # not in development mode: pushes went to real WeChat
+            resp.raise_for_status()
+            rows = resp.json()
+            if rows:
+                self.inbox_after = rows[-1]["id"]
+            return [r["text"] for r in rows]
 
     def command(self, line: str) -> bool:
         """Run one input line; False when the user wants to quit."""
@@ -128,8 +132,45 @@ class ChatSession:
         return "未知命令，输入 /help 查看用法。"
 
 
+class PushWatcher:
+    """Shows pushes as they arrive, between prompts, instead of after the next input."""
+
+    def __init__(self, session: ChatSession, interval: float = 1.0) -> None:
+        self.session = session
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="push-watcher", daemon=True)
+        self._http = requests.Session()  # requests sessions are not shared across threads
+
+    def start(self) -> PushWatcher:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                texts = self.session.pushed(self._http)
+            except requests.RequestException:
+                continue  # the server restarting is no reason to stop watching
+            for text in texts:
+                self.session.out("\n【推送】" + text)
+
+
 def run_repl(session: ChatSession, stdin: TextIO, interactive: bool) -> None:
     session.out(f"以 {session.openid} 的身份连接 {session.url}。输入 /help 查看命令，/quit 退出。")
+    watcher = PushWatcher(session).start() if interactive else None
+    try:
+        _loop(session, stdin, interactive)
+    finally:
+        if watcher is not None:
+            watcher.stop()
+
+
+def _loop(session: ChatSession, stdin: TextIO, interactive: bool) -> None:
     while True:
         if interactive:
             try:

@@ -80,3 +80,34 @@ class TestSmallLimit:
         assert len(errors) == 2
         assert "图片过大（2.0 MB）" in errors[0] and "无法读取图片" in errors[1]
         assert not any("Traceback" in line for line in out)
+
+
+def test_pushes_show_as_they_arrive_without_further_input(served: str, config: Any,
+                                                           runtime: Any) -> None:
+    """Issue 14: a push lands in the local chat while the person at the keyboard types nothing."""
+    from bot.chat import PushWatcher
+    from models.outbox import enqueue
+    from outbound.delivery import deliver_one
+
+    out: list[str] = []
+    wechat = WeChatServer(config.WECHAT_TOKEN, config.WECHAT_AES_KEY, config.WECHAT_APP_ID)
+    chat = ChatSession(served, wechat, "o_chat_idle", out=out.append)
+    arrived = threading.Event()
+
+    def show(line: str) -> None:
+        out.append(line)
+        arrived.set()
+
+    chat.out = show
+    watcher = PushWatcher(chat, interval=0.05).start()
+    try:
+        with runtime.sessions.begin() as session:
+            row_id = enqueue(session, key="idle-push", kind="case_update", recipient="o_chat_idle",
+                             routes=[{"channel": "wechat_custom", "to": "o_chat_idle"}],
+                             text="您的投诉已办结", now=runtime.clock())
+        deliver_one(runtime, row_id)
+        assert arrived.wait(10), out
+    finally:
+        watcher.stop()
+    assert out == ["\n【推送】您的投诉已办结"]
+    assert chat.pushed() == []  # shown once, not again after the next input
