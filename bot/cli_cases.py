@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from services.intake import case_as_dict
 from models.cases import ALL_STATUSES, Case
-from models.units_service import UnitImportError, import_units, read_unit_rows, unit_by_code
+from services.units import UnitImportError, import_units, read_unit_rows, unit_by_code
 from runtime import from_app
 
 units_cli = AppGroup("units", help="Responsible units and their service areas.")

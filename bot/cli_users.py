@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from models import User
-from models.units_service import unit_by_code
+from services.units import unit_by_code
 from runtime import from_app
 
 users_cli = AppGroup("users", help="Dashboard accounts.")

@@ -75,7 +75,7 @@ def reminders_run(at: str | None, dry_run: bool) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def cadres_import(file: Path) -> None:
     """Import or update cadres from CSV/XLSX: unit_code,name,role,openid,wecom_userid,phone."""
-    from models.cadre_service import CadreImportError, import_cadres, read_cadre_rows
+    from services.cadres import CadreImportError, import_cadres, read_cadre_rows
 
     try:
         with _rt().sessions.begin() as session:
@@ -91,7 +91,7 @@ def cadres_import(file: Path) -> None:
 @click.option("--role", type=click.Choice(["member", "leader"]), default="member")
 def cadres_invite(unit_code: str, name: str, role: str) -> None:
     """Issue a one-time code; the cadre sends “绑定 CODE” to the official account."""
-    from models.cadre_service import BindError, issue_invitation
+    from services.cadres import BindError, issue_invitation
 
     rt = _rt()
     try:
@@ -116,7 +116,7 @@ def plan_import(file: Path, issued: str, title: str | None, dry_run: bool,
                 as_json: bool) -> None:
     """Import a plan (text, TSV or XLSX) and create tasks linked to the units it names."""
     from domain.plans import detect_and_parse
-    from models.task_service import import_plan
+    from services.tasks import import_plan
 
     try:
         issued_on = date.fromisoformat(issued)

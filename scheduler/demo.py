@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from domain.plans import detect_and_parse
-from models.cadre_service import import_cadres, read_cadre_rows
-from models.task_service import import_plan
+from services.cadres import import_cadres, read_cadre_rows
+from services.tasks import import_plan
 
 
 def load_demo(session: Session, runtime: Any) -> str:

@@ -180,7 +180,7 @@ def user(make_user: Any) -> WeChatUser:
 @pytest.fixture
 def district(runtime: Runtime) -> None:
     """The demo district's units and areas (data/demo)."""
-    from models.units_service import import_units, read_unit_rows
+    from services.units import import_units, read_unit_rows
 
     demo = Path(__file__).resolve().parent.parent / "data" / "demo"
     with runtime.sessions.begin() as session:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from config import TZ
 from models import CalendarDay, Case, CaseEvent
-from models.calendar_service import CalendarCache, work_calendar
+from services.calendar import CalendarCache, work_calendar
 from services.intake import Intake, create_case
 from tests.test_reminders_policy import make_case, setup_district
 

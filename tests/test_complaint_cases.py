@@ -10,7 +10,7 @@ from sqlalchemy import select
 from config import TZ
 from models import Cadre, Case, ExtensionRequest, OutboxMessage
 from services import cases as cs
-from models.units_service import unit_by_code
+from services.units import unit_by_code
 from tests.conftest import deliver
 from tests.test_complaint_flow import SONGFENG, cases, file_report, jpeg
 

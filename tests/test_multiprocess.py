@@ -20,7 +20,7 @@ from bench.serve import Gunicorn, schema_url
 from bot.cli import upgrade_database
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import Case, InboundMessage, make_engine, make_session_factory
-from models.units_service import import_units, read_unit_rows
+from services.units import import_units, read_unit_rows
 from tests.conftest import PG_URL
 from tests.test_complaint_flow import DEMO, SONGFENG, jpeg
 

@@ -12,7 +12,7 @@ from config import TZ, Config
 from models import Case, Cadre, OutboxMessage, RankingEntry, Unit
 from services.cases import SYSTEM, dispatch_case
 from models.cases import CLOSED, PENDING
-from models.units_service import import_units, read_unit_rows, unit_by_code
+from services.units import import_units, read_unit_rows, unit_by_code
 
 ROOT = Path(__file__).resolve().parent.parent
 # unit code → [(name, role, openid)]
