@@ -13,7 +13,8 @@ from hypothesis import settings
 from sqlalchemy import text
 
 from bot.app import create_app
-from bot.cli import upgrade_database
+from cli import COMMANDS
+from cli.db import upgrade_database
 from outbound.delivery import deliver_due
 from runtime import from_app, Runtime
 from bot.simulator import WeChatServer
@@ -142,7 +143,7 @@ def config(database_url: str, tmp_path: Path, fake_wechat: FakeWeChat,
 
 @pytest.fixture
 def app(config: Config, clock: FrozenClock) -> Iterator[Any]:
-    app = create_app(config, clock=clock)
+    app = create_app(config, clock=clock, commands=COMMANDS)
     app.config["TESTING"] = True
     yield app
     from_app(app).close()

@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from bot.chat import ChatSession
+from cli.chat import ChatSession
 from outbound.photos import fetch_pending
 from bot.simulator import WeChatServer
 from models import CasePhoto

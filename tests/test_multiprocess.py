@@ -17,7 +17,7 @@ import requests
 from sqlalchemy import func, select, text
 
 from bench.serve import Gunicorn, schema_url
-from bot.cli import upgrade_database
+from cli.db import upgrade_database
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import Case, InboundMessage, make_engine, make_session_factory
 from services.units import import_units, read_unit_rows

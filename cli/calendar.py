@@ -52,5 +52,3 @@ def calendar_import(path: Path, who: str) -> None:
     for m in moved:
         click.echo(json.dumps(m.as_dict(), ensure_ascii=False))
 
-
-commands = [calendar_cli]
