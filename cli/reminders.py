@@ -1,7 +1,6 @@
 """`flask reminders run [--at "YYYY-MM-DD HH:MM"] [--dry-run]`: one reminder scan by hand."""
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 
 import click
@@ -28,22 +27,13 @@ def _parse_at(value: str | None) -> datetime | None:
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; write nothing.")
 def reminders_run(at: str | None, dry_run: bool) -> None:
     """One reminder scan, delivered through the outbox; a second run sends nothing new."""
-    from outbound.delivery import deliver_due
-    from outbound.kick import Kicker
-    from reminders.scan import scan
+    from scheduler.runner import remind
 
     rt = from_app(current_app)
-    now = _parse_at(at) or rt.clock()
-    with rt.sessions.begin() as session:
-        planned = scan(session, rt.config, now, dry_run=dry_run)
-        if dry_run:
-            session.rollback()
+    planned, sent = remind(rt, _parse_at(at), dry_run=dry_run)
     for p in planned:
         click.echo(f"{'would send' if dry_run else 'queued'} {p.kind} → {p.to}: {p.text}")
     if dry_run:
         click.echo(f"dry run: {len(planned)} reminder(s) due, nothing written")
         return
-    # Deliver as of the scan time (rows written "at" a future time are due then).
-    moved = dataclasses.replace(rt, clock=lambda: max(now, rt.clock()), kicker=Kicker())
-    sent = deliver_due(moved)
     click.echo(f"{len(planned)} new reminder(s) queued, {sent} delivered")
