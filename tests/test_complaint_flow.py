@@ -131,6 +131,19 @@ def test_idle_conversation_expires_and_says_so(user: Any, runtime: Any, district
     assert cases(runtime) == []
 
 
+class TestShorterIdleTime:
+    @pytest.fixture
+    def config_overrides(self) -> dict[str, Any]:
+        return {"CONVERSATION_IDLE_MIN": 10}
+
+    def test_the_notice_names_the_configured_idle_time(self, user: Any, district: None,
+                                                       clock: Any) -> None:
+        user.say("纠错")
+        clock.advance(minutes=11)
+        reply = user.location(*SONGFENG)
+        assert reply.startswith("上次的投诉填写超过10分钟未操作，已自动取消。")
+
+
 def test_state_survives_a_restart(user: Any, runtime: Any, district: None, config: Any,
                                   clock: Any, make_user: Any) -> None:
     from bot.app import create_app
