@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from config import TZ
 from models import Task, TaskUnit
-from tests.test_reminders_policy import run_at, said, setup_district
+from tests.support.district import run_at, said, setup_district
 
 FIXTURES = Path(__file__).resolve().parent / "domain" / "fixtures"
 STREETS = {"D01-S01": [("赵街", "leader", "o_s1")], "D01-S02": [("周街", "member", "o_s2")],

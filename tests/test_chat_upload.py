@@ -16,7 +16,7 @@ from cli.chat import ChatSession
 from outbound.photos import fetch_pending
 from bot.simulator import WeChatServer
 from models import CasePhoto
-from tests.test_complaint_flow import SONGFENG
+from tests.support.complaints import SONGFENG
 
 
 @pytest.fixture

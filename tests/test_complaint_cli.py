@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from cli.demo import load_demo_units
 from models import Unit
-from tests.test_complaint_flow import DEMO, file_report
+from tests.support.complaints import DEMO, file_report
 
 
 def unit_count(runtime: Any) -> int:

@@ -18,9 +18,9 @@ from outbound.delivery import deliver_due
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import Case, InboundMessage, OutboxMessage
 from models import outbox as ob
-from tests.concurrency import run_together
-from tests.conftest import PG_URL, pg_url
-from tests.test_complaint_flow import SONGFENG, jpeg
+from tests.support.concurrency import run_together
+from tests.support.settings import PG_URL, pg_url
+from tests.support.complaints import SONGFENG, jpeg
 
 CUSTOM = "/cgi-bin/message/custom/send"
 

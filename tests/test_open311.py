@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import deliver
-from tests.test_dashboard_helpers import REPORTER, Seeded, seed
+from tests.support.settings import deliver
+from tests.support.dashboard import REPORTER, Seeded, seed
 
 BASE = "/open311/v2"
 
