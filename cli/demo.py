@@ -1,6 +1,11 @@
-"""`flask demo load`: a believable district so a newcomer's chat reaches real units."""
+"""`flask demo load`: a believable district so a newcomer's chat reaches real units.
+
+The demo district's units, its cadres (one bound to openid "cadre-demo") and a plan are
+loaded here; the dashboard's demo accounts come from dashboard/demo.py.
+"""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
@@ -10,8 +15,10 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from dashboard.demo import load_users
+from domain.plans import detect_and_parse
 from runtime import from_app
-from scheduler.demo import load_demo as load_cadres_and_plan
+from services.cadres import import_cadres, read_cadre_rows
+from services.tasks import import_plan
 from services.units import import_units, read_unit_rows
 
 demo_cli = AppGroup("demo", help="Demo data for trying the bot locally.")
@@ -28,6 +35,18 @@ def load_demo_units(session: Session, runtime: Any) -> str:
             summary = import_units(session, read_unit_rows(folder / name))
             created, updated = created + summary.created, updated + summary.updated
     return f"demo units: {created} created, {updated} updated"
+
+
+def load_cadres_and_plan(session: Session, runtime: Any) -> str:
+    """Idempotent: cadres upsert by (unit, name); the plan refreshes by file name and date."""
+    folder = Path(runtime.config.DATA_DIR) / "demo"
+    summary = import_cadres(session, read_cadre_rows(folder / "cadres.csv"))
+    plan_file = folder / "plan_demo.txt"
+    issued = date(2026, 11, 2)
+    parsed = detect_and_parse(plan_file.name, plan_file.read_bytes(), issued)
+    _, tasks = import_plan(session, parsed, title="示范区生活垃圾分类问题整改方案（演示）",
+                           source_name=plan_file.name, issued=issued, now=runtime.clock())
+    return f"demo {summary}; demo plan: {len(tasks)} task(s)"
 
 
 # Loaders run in this order, each in the same transaction; each must be idempotent
