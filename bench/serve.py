@@ -36,7 +36,7 @@ def fresh_database(work: Path, label: str) -> tuple[str, str, Callable[[], None]
 
     from sqlalchemy import text
 
-    from bot.cli import upgrade_database
+    from cli.db import upgrade_database
     from models import make_engine
 
     base = os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT)

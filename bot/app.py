@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Iterable
 
+import click
 from flask import Flask
 
 from config import Config
@@ -10,8 +12,10 @@ from runtime import Clock, Runtime, build_runtime, install
 
 
 def create_app(config: Config | None = None, *, clock: Clock | None = None,
-               runtime: Runtime | None = None) -> Flask:
-    """Build the app: webhook, dev tools, dashboard and command-line commands."""
+               runtime: Runtime | None = None,
+               commands: Iterable[click.Command] = ()) -> Flask:
+    """Build the app: webhook, dev tools, dashboard; `commands` are the command line's
+    (wsgi.py passes `cli.COMMANDS`)."""
     config = config or Config.from_env()
     app = Flask(__name__, instance_path=config.INSTANCE_DIR, instance_relative_config=False)
     from dashboard.params import IntegerConverter
@@ -39,14 +43,14 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None,
                                 x_proto=config.PROXY_HOPS, x_host=0, x_port=0, x_prefix=0)
 
     from bot import webhook, devtools
-    from bot.cli import register_commands
 
     app.register_blueprint(webhook.bp)
     if config.DEV_MODE:
         app.register_blueprint(devtools.bp)
     for extra in EXTRA_BLUEPRINTS:
         extra(app)
-    register_commands(app)
+    for command in commands:
+        app.cli.add_command(command)
     return app
 
 

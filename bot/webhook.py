@@ -24,7 +24,7 @@ from handlers.sorting import pending_misses
 from handlers.types import Context
 from models import InboundMessage
 from models.base import UTCDateTime, portable_sql
-from models.kb_service import record_misses
+from services.kb_misses import record_misses
 from models.shared import hit
 
 log = logging.getLogger(__name__)

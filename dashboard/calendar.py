@@ -17,7 +17,7 @@ from dashboard.db import now, runtime, transaction
 from domain.calendar_notice import NoticeError, notice_csv, parse_notice
 from domain.workcal import estimated_years
 from services.calendar_cases import import_notice, preview_notice
-from models.calendar_service import entries, with_notice, work_calendar
+from services.calendar import entries, with_notice, work_calendar
 
 bp = staff_blueprint("calendar", "/calendar")
 bp.before_request(admin_required)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from models import User
-from models.units_service import unit_by_code
+from services.units import unit_by_code
 
 DEMO_USERS = (("admin", "admin123", "admin", None), ("beiling", "beiling123", "unit", "D01-S01"))
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from dashboard.auth import admin_required, staff_blueprint
 from dashboard.db import now, transaction
 from dashboard.web import megabytes, upload_limit
-from models.cadre_service import (BindError, CadreImportError, import_cadres, issue_invitation,
+from services.cadres import (BindError, CadreImportError, import_cadres, issue_invitation,
                                   read_cadre_rows)
-from models.units_service import UnitImportError, import_units, read_unit_rows
+from services.units import UnitImportError, import_units, read_unit_rows
 
 bp = staff_blueprint("imports", "/units")
 bp.before_request(admin_required)

@@ -9,7 +9,7 @@ from dashboard.chart import stacked_bars
 from dashboard.db import now, transaction
 from dashboard.stats import overview
 from domain.workcal import estimated_years
-from models.calendar_service import work_calendar
+from services.calendar import work_calendar
 
 bp = staff_blueprint("overview", "")
 

@@ -11,7 +11,7 @@ from dashboard.auth import admin_required, staff_blueprint
 from dashboard.db import now, transaction
 from dashboard.web import megabytes, upload_limit
 from domain.plans import detect_and_parse
-from models.task_service import import_plan
+from services.tasks import import_plan
 
 bp = staff_blueprint("plans", "/tasks/plans")
 bp.before_request(admin_required)

@@ -9,14 +9,14 @@ from config import TZ
 from handlers import conversation
 from handlers.predicates import normalize_command
 from handlers.types import Context, Incoming
-from models.cadre_service import BindError, cadre_for_openid
-from models.cadre_service import bind as bind_cadre
-from models.cadre_service import unbind as unbind_cadre
+from services.cadres import BindError, cadre_for_openid
+from services.cadres import bind as bind_cadre
+from services.cadres import unbind as unbind_cadre
 from services.cases import (Actor, CaseTransitionError, accept_case, local_text,
                                  mark_rectified, request_extension, return_case)
 from models.cases import OPEN_STATUSES, Case
 from models.people import Cadre
-from models.task_service import find_task, open_tasks_for_unit, report_task_done
+from services.tasks import find_task, open_tasks_for_unit, report_task_done
 
 FLOW = "cadre_rectify"
 EXPIRED = "办结上报已超时取消，照片未提交。请重新发“办结 编号”。"

@@ -18,7 +18,8 @@ from models.messaging import Conversation
 FLOW = "complaint"
 START_WORDS = ("纠错", "投诉", "举报", "随手拍", "纠错投诉", "我要投诉", "我要举报", "我要纠错")
 SUBMIT_WORDS = ("提交", "确认", "确定", "提交投诉")
-EXPIRED = "上次的投诉填写超过30分钟未操作，已自动取消。如需反映问题，请重新发送“纠错”。"
+# {minutes}: CONVERSATION_IDLE_MIN, filled in by handlers/dispatch.py.
+EXPIRED = "上次的投诉填写超过{minutes}分钟未操作，已自动取消。如需反映问题，请重新发送“纠错”。"
 DESC_PREFIXES = ("描述", "说明", "补充", "备注")
 ADDRESS_PREFIXES = ("地址", "位置", "地点")
 CANCEL_HINT = "发“取消”可随时退出。"

@@ -31,6 +31,7 @@ def handle(ctx: Context, m: Incoming) -> str | None:
     expired = conversation.expired_flow(ctx, m.openid)
     notice = EXPIRED_NOTICE.get(expired or "")
     if notice:
+        notice = notice.format(minutes=ctx.config.CONVERSATION_IDLE_MIN)
         reply = notice + ("\n\n" + reply if reply else "")
     if ctx.notices:
         reply = "\n".join(ctx.notices) + ("\n\n" + reply if reply else "")

@@ -20,7 +20,7 @@ from outbound.wechat_api import WeChatError
 from domain.images import ImageRejected, content_digest, safe_media_name, sanitize_image
 from services.cases import SYSTEM, record
 from models.cases import Case, CasePhoto
-from models.notify import notify_resident
+from services.notifications import notify_resident
 
 if TYPE_CHECKING:
     from runtime import Runtime

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from config import Config
 from models.messaging import OutboxMessage
-from models.notify import cadre_routes, notify_cadre, notify_unit_robot
+from services.notifications import cadre_routes, notify_cadre, notify_unit_robot
 from models.people import Cadre
 from models.units import Unit
 

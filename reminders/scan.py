@@ -19,7 +19,7 @@ from models.cases import Case
 from models.units import Unit
 from reminders import digest, task_reminders
 from reminders.notices import Notice, Planned, write_notices
-from reminders.schedule import RUNNING, advance
+from reminders.schedule import OFFICE, PARENT, RED, RUNNING, YELLOW, advance, stage_times
 from reminders.setup import ScanSetup, load_setup, office_unit
 
 BATCH = 500  # cases read per query
@@ -71,30 +71,32 @@ def case_notices(session: Session, setup: ScanSetup, now: datetime, dry_run: boo
 
 def _deadline_notices(case: Case, setup: ScanSetup, now: datetime,
                       office: Unit | None) -> list[Notice]:
+    """The notices of every stage due by `now`; when a stage falls due is schedule.py's call."""
     p, cal = setup.policy.case, setup.calendar
     deadline = case.deadline_at
     assert deadline is not None and case.unit_id is not None
+    # Past the deadline the yellow light is outranked by red: not computed, not sent.
+    due = {stage for stage, at in stage_times(case, cal, p, with_yellow=now < deadline)
+           if at <= now}
     unit, dl = case.unit, local(deadline)
     base = f"case:{case.number}:{{}}:{_stamp(deadline)}"
     common = dict(ref=case.number, deadline=dl)
-    if now < deadline:
-        start = case.dispatched_at or case.created_at
-        if cal.fraction_elapsed(start, deadline, now) < p.yellow_fraction:
-            return []
+    out: list[Notice] = []
+    if YELLOW in due:
         text = (f"【黄灯提醒】案件{case.number}（{case.problem_type}）处置时限已用去"
                 f"{round(p.yellow_fraction * 100)}%，请于{dl}前整改，回复“办结 {case.number}”上传整改照片。")
-        return [Notice(base.format("yellow"), "case_yellow", case.unit_id, p.yellow_to,
-                       "案件即将到期", text, level="黄灯", **common)]
-    out = [Notice(base.format("red"), "case_red", case.unit_id, p.red_to, "案件已超期催办",
-                  f"【催办】案件{case.number}（{case.problem_type}）已超过处置时限{dl}，"
-                  f"请立即处置并回复“办结 {case.number}”。", level="红灯催办", **common)]
-    if unit is not None and unit.parent_id and now >= cal.add_working_days(
-            deadline, p.parent_after_working_days):
+        out.append(Notice(base.format("yellow"), "case_yellow", case.unit_id, p.yellow_to,
+                          "案件即将到期", text, level="黄灯", **common))
+    if RED in due:
+        out.append(Notice(base.format("red"), "case_red", case.unit_id, p.red_to, "案件已超期催办",
+                          f"【催办】案件{case.number}（{case.problem_type}）已超过处置时限{dl}，"
+                          f"请立即处置并回复“办结 {case.number}”。", level="红灯催办", **common))
+    if PARENT in due and unit is not None and unit.parent_id:
         out.append(Notice(base.format("parent"), "case_escalate", unit.parent_id, ("leader",),
                           "下级案件超期", f"【超期上报】{unit.name}的案件{case.number}（"
                           f"{case.problem_type}）已超期{p.parent_after_working_days}个工作日"
                           f"（时限{dl}），请督促处置。", level="超期上报", **common))
-    if office is not None and now >= cal.add_working_days(deadline, p.office_after_working_days):
+    if OFFICE in due and office is not None:
         name = unit.name if unit is not None else ""
         out.append(Notice(base.format("office"), "case_supervise", office.id,
                           ("member", "leader"), "案件超期督办",

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from config import Config
 from domain.workcal import WorkCalendar
-from models.calendar_service import work_calendar
+from services.calendar import work_calendar
 from models.units import Unit
 from reminders.policy import Policy, load_policy, policy_path
 

@@ -10,7 +10,7 @@ from config import TZ
 from domain.deadlines import occurrences
 from reminders.policy import TaskPolicy
 from models.tasks import Task, TaskReport
-from models.task_service import task_spec
+from services.tasks import task_spec
 from reminders.notices import Notice
 from reminders.setup import ScanSetup
 

@@ -44,4 +44,3 @@ def bulletin(month: str | None, quarter: str | None, out: Path | None) -> None:
                f"{len(data.tasks)} tasks due")
 
 
-commands = [report_cli]

@@ -5,7 +5,7 @@ import logging
 
 from runtime import Runtime
 from domain.workcal import estimated_years
-from models.calendar_service import work_calendar
+from services.calendar import work_calendar
 
 log = logging.getLogger(__name__)
 

@@ -1,35 +1,56 @@
 """The scheduler process: a few periodic scans under APScheduler, guarded by a lock."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from config import TZ
 from outbound.delivery import deliver_due
+from outbound.kick import Kicker
 from outbound.photos import fetch_pending
 from runtime import Runtime
 from scheduler.lock import make_lock, wait_for
+
+if TYPE_CHECKING:
+    from reminders.notices import Planned
 
 log = logging.getLogger(__name__)
 
 Job = Callable[[Runtime], int]
 
 
-def reminder_job(rt: Runtime) -> int:
-    """Scan for due reminders (commit), then deliver what the scan wrote."""
+def remind(rt: Runtime, now: datetime | None = None, *,
+           dry_run: bool = False) -> tuple[list[Planned], int]:
+    """One reminder scan as of `now` (committed), then delivery: (what it wrote, pushes sent).
+
+    The scheduler's job and `flask reminders run` both call this. A dry run writes and
+    delivers nothing and returns what would have been written.
+    """
     from reminders.scan import scan
 
-    now = rt.clock()
+    now = now or rt.clock()
     with rt.sessions.begin() as session:
-        written = len(scan(session, rt.config, now))
-    if written:
-        log.info("reminder scan wrote %d message(s)", written)
-        deliver_due(rt)
-    return written
+        planned = scan(session, rt.config, now, dry_run=dry_run)
+        if dry_run:
+            session.rollback()
+    if dry_run:
+        return planned, 0
+    # Deliver as of the scan time (rows written "at" a future time are due then).
+    moved = dataclasses.replace(rt, clock=lambda: max(now, rt.clock()), kicker=Kicker())
+    return planned, deliver_due(moved)
+
+
+def reminder_job(rt: Runtime) -> int:
+    """Scan for due reminders (commit), then deliver what is due."""
+    planned, _ = remind(rt)
+    if planned:
+        log.info("reminder scan wrote %d message(s)", len(planned))
+    return len(planned)
 
 
 def outbox_job(rt: Runtime) -> int:

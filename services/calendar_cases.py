@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from config import TZ, Config
 from domain.calendar_notice import Notice
 from domain.workcal import WorkCalendar
-from models.calendar_service import build_calendar, enter_notice, with_notice
+from services.calendar import build_calendar, enter_notice, with_notice
 from services.cases import Actor, local_text, record
 from models.case_settings import load_complaint_settings
 from models.cases import Case, ExtensionRequest

@@ -15,17 +15,17 @@ from sqlalchemy.orm import Session
 
 from config import TZ, Config
 from domain.geo import amap_marker_url, wgs84_to_gcj02
-from models.calendar_service import work_calendar
+from services.calendar import work_calendar
 from models.case_settings import compute_deadline, load_complaint_settings
 from models.cases import (CLOSED, DISPATCHED, DUPLICATE, EXTENDED, IN_PROGRESS, OPEN_STATUSES,
                           PENDING, RECTIFIED, REJECTED, RETURNED, Case, CaseEvent, CasePhoto,
                           ExtensionRequest)
-from models.notify import notify_cadre, notify_resident, notify_unit_robot
+from services.notifications import notify_cadre, notify_resident, notify_unit_robot
 from models.people import Cadre
 from reminders.policy import load_policy, policy_path
 from reminders.schedule import NONE, RUNNING, schedule_reminders
 from models.units import Unit
-from models.units_service import triage_unit
+from services.units import triage_unit
 
 REPORTER = "投诉人"  # how the reporter appears in history: never by openid
 SURVEY_QUESTION = "问题解决了吗？请回复 1 已解决、2 未解决。"

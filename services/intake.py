@@ -14,12 +14,12 @@ from domain.geo import gcj02_to_wgs84
 from domain.routing import find_duplicate
 from services.cases import (SYSTEM, Actor, dispatch_case, link_duplicate, local_text,
                                  record, tell_unit)
-from models.calendar_service import work_calendar
+from services.calendar import work_calendar
 from models.case_settings import compute_deadline, load_complaint_settings
 from models.cases import OPEN_STATUSES, PENDING, Case, CasePhoto
 from models.messaging import Counter
 from models.units import Unit
-from models.units_service import build_router, triage_unit, unit_by_code
+from services.units import build_router, triage_unit, unit_by_code
 
 MAX_PHOTOS = 9
 

@@ -15,7 +15,7 @@ from models.cases import CLOSED
 from reminders.policy import RankingPolicy
 from reports.figures import build_bulletin
 from reports.period import parse_period, previous_month
-from tests.test_dashboard_helpers import ADMIN, UNIT_USER, Seeded, seed, sign_in
+from tests.support.dashboard import ADMIN, UNIT_USER, Seeded, seed, sign_in
 
 
 def test_periods_are_months_or_quarters_in_local_time() -> None:

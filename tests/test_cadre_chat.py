@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from models import Cadre, Case, CasePhoto, ExtensionRequest
 from models.cases import IN_PROGRESS, RECTIFIED, RETURNED
-from tests.test_reminders_policy import make_case, setup_district
+from tests.support.district import make_case, setup_district
 
 
 

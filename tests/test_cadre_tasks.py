@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from config import TZ
 from models import Task, TaskUnit
-from tests.test_reminders_policy import run_at, said, setup_district
+from tests.support.district import run_at, said, setup_district
 
 FIXTURES = Path(__file__).resolve().parent / "domain" / "fixtures"
 STREETS = {"D01-S01": [("赵街", "leader", "o_s1")], "D01-S02": [("周街", "member", "o_s2")],
@@ -99,12 +99,12 @@ def test_task_reminders_before_on_and_after(app, runtime, fake_wechat, make_user
 
 def test_demo_loader_is_idempotent(app, runtime) -> None:
     from models import Cadre
-    from scheduler.demo import load_demo
+    from cli.demo import load_cadres_and_plan
 
     with runtime.sessions.begin() as s:
         setup_district(s, {})
-        first = load_demo(s, runtime)
-        second = load_demo(s, runtime)
+        first = load_cadres_and_plan(s, runtime)
+        second = load_cadres_and_plan(s, runtime)
         assert "9 created" in first and "9 updated" in second
         assert s.scalar(select(Cadre.name).where(Cadre.openid == "cadre-demo")) == "王敏"
         tasks = s.scalars(select(Task)).all()

@@ -13,15 +13,12 @@ from sqlalchemy import func, select
 
 from config import TZ
 from models import CalendarDay, Case, CaseEvent
-from models.calendar_service import CalendarCache, work_calendar
+from services.calendar import CalendarCache, work_calendar
 from services.intake import Intake, create_case
-from tests.test_reminders_policy import make_case, setup_district
+from tests.support.calendar import NOTICE, enter
+from tests.support.district import make_case, setup_district
 
 # A made-up 2027 notice for tests (NOT the official one): 5-11 Feb off, 13-14 Feb worked.
-NOTICE = ("date,workday,name\n" + "".join(f"2027-02-{d:02d},0,春节\n" for d in range(5, 12))
-          + "2027-02-13,1,春节调休上班\n2027-02-14,1,春节调休上班\n")
-
-
 def sh(y: int, m: int, d: int, h: int = 0) -> datetime:
     return datetime(y, m, d, h, tzinfo=TZ)
 
@@ -30,12 +27,6 @@ def show(app: Any, year: int) -> list[dict[str, Any]]:
     result = app.test_cli_runner().invoke(args=["calendar", "show", str(year)])
     assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.output.splitlines()]
-
-
-def enter(app: Any, tmp_path: Path, text: str = NOTICE, name: str = "notice.csv") -> Any:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return app.test_cli_runner().invoke(args=["calendar", "import", str(path), "--by", "张三"])
 
 
 def file_case(runtime: Any, at: datetime, ptype: str = "混投错投") -> datetime:

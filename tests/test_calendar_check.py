@@ -10,7 +10,7 @@ import pytest
 
 from config import TZ
 from scheduler.runner import JOBS, run_once
-from tests.test_calendar import enter
+from tests.support.calendar import enter
 
 
 def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:

@@ -12,11 +12,11 @@ from PIL import Image
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from bot.chat import ChatSession
+from cli.chat import ChatSession
 from outbound.photos import fetch_pending
 from bot.simulator import WeChatServer
 from models import CasePhoto
-from tests.test_complaint_flow import SONGFENG
+from tests.support.complaints import SONGFENG
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ class TestSmallLimit:
 def test_pushes_show_as_they_arrive_without_further_input(served: str, config: Any,
                                                            runtime: Any) -> None:
     """Issue 14: a push lands in the local chat while the person at the keyboard types nothing."""
-    from bot.chat import PushWatcher
+    from cli.chat import PushWatcher
     from models.outbox import enqueue
     from outbound.delivery import deliver_one
 

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from config import TZ
 from models import Cadre, Case, ExtensionRequest, OutboxMessage
 from services import cases as cs
-from models.units_service import unit_by_code
-from tests.conftest import deliver
-from tests.test_complaint_flow import SONGFENG, cases, file_report, jpeg
+from services.units import unit_by_code
+from tests.support.settings import deliver
+from tests.support.complaints import SONGFENG, cases, file_report, jpeg
 
 OFFICE = cs.Actor("office", "区分类办 王主任")
 CADRE = cs.Actor("cadre", "绿洲物业 李师傅")

@@ -8,9 +8,9 @@ from typing import Any
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from bot.cli_cases import load_demo_units
+from cli.demo import load_demo_units
 from models import Cadre, Unit
-from tests.test_complaint_flow import DEMO, file_report
+from tests.support.complaints import DEMO, file_report
 
 
 def unit_count(runtime: Any) -> int:

@@ -1,51 +1,16 @@
 """The complaint conversation, end to end through the webhook, as a resident would use it."""
 from __future__ import annotations
 
-import io
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
 from sqlalchemy import func, select
 
 from config import TZ
 from domain.geo import wgs84_to_gcj02
-from models import Case, CasePhoto, Conversation
+from models import CasePhoto, Conversation
 from runtime import from_app
-
-DEMO = Path(__file__).resolve().parent.parent / "data" / "demo"
-# Inside 松风苑（绿洲物业）'s circle, in WGS-84; WeChat sends GCJ-02.
-SONGFENG_WGS = (31.237005, 121.462388)
-SONGFENG = wgs84_to_gcj02(*SONGFENG_WGS)
-
-
-def jpeg(width: int = 64, height: int = 48, colour: tuple[int, int, int] = (200, 30, 30),
-         exif: bytes | None = None) -> bytes:
-    out = io.BytesIO()
-    kwargs: dict[str, Any] = {"exif": exif} if exif else {}
-    Image.new("RGB", (width, height), colour).save(out, "JPEG", **kwargs)
-    return out.getvalue()
-
-
-def cases(runtime: Any) -> list[Case]:
-    with runtime.sessions.begin() as session:
-        rows = list(session.scalars(select(Case).order_by(Case.id)))
-        for c in rows:
-            _ = (c.unit, c.photos, c.events)
-        return rows
-
-
-def file_report(user: Any, kind: str = "1", where: tuple[float, float] = SONGFENG,
-                label: str = "松风路88弄") -> str:
-    assert "照片" in (user.say("纠错") or "")
-    user.image(jpeg())
-    user.location(*where, label=label)
-    user.say(kind)
-    reply = user.say("提交")
-    assert reply is not None
-    return reply
-
+from tests.support.complaints import SONGFENG, SONGFENG_WGS, cases, file_report, jpeg
 
 def test_full_report_gets_number_unit_and_deadline(user: Any, runtime: Any, district: None,
                                                    clock: Any) -> None:
@@ -131,6 +96,19 @@ def test_idle_conversation_expires_and_says_so(user: Any, runtime: Any, district
     assert cases(runtime) == []
 
 
+class TestShorterIdleTime:
+    @pytest.fixture
+    def config_overrides(self) -> dict[str, Any]:
+        return {"CONVERSATION_IDLE_MIN": 10}
+
+    def test_the_notice_names_the_configured_idle_time(self, user: Any, district: None,
+                                                       clock: Any) -> None:
+        user.say("纠错")
+        clock.advance(minutes=11)
+        reply = user.location(*SONGFENG)
+        assert reply.startswith("上次的投诉填写超过10分钟未操作，已自动取消。")
+
+
 def test_state_survives_a_restart(user: Any, runtime: Any, district: None, config: Any,
                                   clock: Any, make_user: Any) -> None:
     from bot.app import create_app
@@ -139,7 +117,7 @@ def test_state_survives_a_restart(user: Any, runtime: Any, district: None, confi
     user.image(jpeg())
     other = create_app(config, clock=clock)  # another worker, no memory shared
     try:
-        from tests.wechat_user import WeChatUser
+        from tests.support.wechat_user import WeChatUser
 
         same = WeChatUser(other.test_client(), user.server, from_app(other),
                           user.fake, user.openid)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from outbound.photos import MAX_ATTEMPTS, fetch_one, fetch_pending
 from models import CasePhoto
-from tests.test_complaint_flow import SONGFENG, cases, jpeg
+from tests.support.complaints import SONGFENG, cases, jpeg
 
 MEDIA_GET = "/cgi-bin/media/get"
 

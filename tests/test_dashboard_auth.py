@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_dashboard_helpers import ADMIN, Seeded, csrf_token, seed, sign_in
+from tests.support.dashboard import ADMIN, Seeded, csrf_token, seed, sign_in
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from typing import Any, Iterator
 import pytest
 
 from models.cases import CLOSED
-from tests.conftest import deliver
-from tests.test_dashboard_helpers import ADMIN, REPORTER, UNIT_USER, Seeded, case_row, seed
+from tests.support.settings import deliver
+from tests.support.dashboard import ADMIN, REPORTER, UNIT_USER, Seeded, case_row, seed
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from config import TZ
 from models import CalendarDay, Case
-from tests.test_calendar import NOTICE
-from tests.test_dashboard_helpers import ADMIN, UNIT_USER, Seeded, csrf_token, seed, sign_in
-from tests.test_reminders_policy import make_case
+from tests.support.calendar import NOTICE
+from tests.support.dashboard import ADMIN, UNIT_USER, Seeded, csrf_token, seed, sign_in
+from tests.support.district import make_case
 
 NOTICE_TEXT = "尚未录入，办理时限暂按估算"
 

@@ -7,7 +7,7 @@ import pytest
 
 from domain.geo import wgs84_to_gcj02
 from models.cases import DISPATCHED
-from tests.test_dashboard_helpers import (ADMIN, HUBIN, LINGNAN, UNIT_USER, Seeded, seed,
+from tests.support.dashboard import (ADMIN, HUBIN, LINGNAN, UNIT_USER, Seeded, seed,
                                           sign_in)
 
 

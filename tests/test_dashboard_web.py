@@ -11,8 +11,8 @@ from click.testing import Result
 from openpyxl import load_workbook
 
 from models.cases import CLOSED, DISPATCHED, IN_PROGRESS, RECTIFIED
-from tests.conftest import deliver
-from tests.test_dashboard_helpers import (ADMIN, REPORTER, UNIT_USER, Seeded, case_row,
+from tests.support.settings import deliver
+from tests.support.dashboard import (ADMIN, REPORTER, UNIT_USER, Seeded, case_row,
                                           csrf_token, post_form, seed, sign_in, user_row)
 
 

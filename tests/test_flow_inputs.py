@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from outbound.photos import fetch_pending
 from models import InboundMessage, KbMiss, SeenNonce, SharedCount
-from tests.test_complaint_flow import SONGFENG, cases, jpeg
+from tests.support.complaints import SONGFENG, cases, jpeg
 
 
 @pytest.mark.parametrize("lat, lng", [(999, 121.46), ("nan", "nan"), ("inf", 121.46),

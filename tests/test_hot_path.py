@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from services.kb_matcher import KbService
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import InboundMessage, KbItem, KbMiss, Resident
-from tests.concurrency import run_together
+from tests.support.concurrency import run_together
 
 
 def _all_at_once(app: Any, wechat: WeChatServer, xmls: list[str]) -> list[int]:

@@ -17,12 +17,12 @@ import requests
 from sqlalchemy import func, select, text
 
 from bench.serve import Gunicorn, schema_url
-from bot.cli import upgrade_database
+from cli.db import upgrade_database
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import Case, InboundMessage, make_engine, make_session_factory
-from models.units_service import import_units, read_unit_rows
-from tests.conftest import PG_URL
-from tests.test_complaint_flow import DEMO, SONGFENG, jpeg
+from services.units import import_units, read_unit_rows
+from tests.support.settings import PG_URL
+from tests.support.complaints import DEMO, SONGFENG, jpeg
 
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="multi-process test needs PostgreSQL: set TEST_DATABASE_URL")

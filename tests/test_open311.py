@@ -9,8 +9,8 @@ import pytest
 from models import Case
 from models.cases import CLOSED
 from open311.fields import w3c
-from tests.conftest import deliver
-from tests.test_dashboard_helpers import REPORTER, Seeded, seed
+from tests.support.settings import deliver
+from tests.support.dashboard import REPORTER, Seeded, seed
 
 BASE = "/open311/v2"
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from outbound.delivery import deliver_due
 from models import Cadre, OutboxMessage
-from models.units_service import unit_by_code
-from tests.test_reminders_policy import make_case, run_at, setup_district
+from services.units import unit_by_code
+from tests.support.district import make_case, run_at, setup_district
 
 TEMPLATE, APP, ROBOT = ("/cgi-bin/message/template/send", "/cgi-bin/message/send",
                         "/cgi-bin/webhook/send")

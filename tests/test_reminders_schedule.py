@@ -15,7 +15,7 @@ from services import cases as cs
 from services.cases import SYSTEM, Actor
 from reminders.schedule import NONE, OFFICE, PARENT, RED, YELLOW
 from reminders.scan import case_notices, load_setup, scan
-from tests.test_reminders_policy import make_case, run_at, setup_district
+from tests.support.district import make_case, run_at, setup_district
 
 OFFICE_ACTOR = Actor("office", "分类办")
 

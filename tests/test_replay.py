@@ -13,10 +13,10 @@ from bot.app import create_app
 from bot.ratelimit import IP_FACTOR
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import InboundMessage
-from tests.test_token_cache import REDIS_URL, _redis_up
+from tests.support.redis import REDIS_URL, redis_up
 from runtime import from_app
 
-needs_redis = pytest.mark.skipif(not _redis_up(), reason="no Redis server on 127.0.0.1:6379")
+needs_redis = pytest.mark.skipif(not redis_up(), reason="no Redis server on 127.0.0.1:6379")
 
 
 def _text(openid: str, content: str = "帮助", msg_id: str | None = None) -> str:
@@ -126,7 +126,7 @@ class TestNoKey:
 
     def test_encrypted_delivery_without_a_key_is_400(self, client: Any, config: Any,
                                                       caplog: pytest.LogCaptureFixture) -> None:
-        from tests.conftest import SAMPLE_AES_KEY
+        from tests.support.settings import SAMPLE_AES_KEY
 
         aes = WeChatServer(config.WECHAT_TOKEN, SAMPLE_AES_KEY, config.WECHAT_APP_ID,
                            mode="aes")

@@ -14,25 +14,26 @@ from sqlalchemy import select
 
 from config import TZ, Config
 from models import OutboxMessage
-from tests.test_reminders_policy import make_case, setup_district
+from tests.support.district import make_case, setup_district
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = "/cgi-bin/message/template/send"
 
 
-def _env(config: Config) -> dict[str, str]:
+def _env(config: Config, **overrides: str) -> dict[str, str]:
     env = dict(os.environ)
     for f in fields(Config):
         env[f.name] = str(getattr(config, f.name))
     env["DEV_MODE"] = "0"
+    env.update(overrides)
     return env
 
 
-def _start(config: Config, log: Path, *args: str) -> subprocess.Popen:
+def _start(config: Config, log: Path, *args: str, **env: str) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run", "--poll", "0.3",
            *args]
     with log.open("w") as out:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(cmd, cwd=ROOT, env=_env(config), stdout=out,
+        return subprocess.Popen(cmd, cwd=ROOT, env=_env(config, **env), stdout=out,
                                 stderr=subprocess.STDOUT)
 
 
@@ -65,18 +66,31 @@ def _red_rows(runtime) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
 
 def test_second_scheduler_stands_by_then_takes_over(runtime, config, fake_wechat,
                                                     tmp_path) -> None:
+    # Every step waits on a signal (a log line, the outbox rows), never on a time window
+    # sized for a fast machine: the --max-seconds limits only stop a test gone wrong.
     _overdue_cases(runtime, 3)
     log_a, log_b = tmp_path / "a.log", tmp_path / "b.log"
-    a = _start(config, log_a, "--max-seconds", "6")
-    _wait_for(lambda: "active (lock held)" in log_a.read_text())
-    b = _start(config, log_b, "--max-seconds", "25")
-    _wait_for(lambda: "standby" in log_b.read_text())
-    assert a.wait(60) == 0
-    _wait_for(lambda: "active (lock held)" in log_b.read_text())  # B takes over once A is gone
-    b.send_signal(signal.SIGTERM)
-    b.wait(60)
+    a = _start(config, log_a, "--max-seconds", "120")
+    try:
+        _wait_for(lambda: "active (lock held)" in log_a.read_text())
+        # A's first scan has written and delivered: 3 cases × member+leader.
+        _wait_for(lambda: len(_red_rows(runtime)) == 6
+                  and all(r.status == "sent" for r in _red_rows(runtime)))
+        b = _start(config, log_b, "--max-seconds", "120")
+        try:
+            _wait_for(lambda: "standby" in log_b.read_text())
+            a.send_signal(signal.SIGTERM)  # the lock goes with the process
+            a.wait(60)
+            _wait_for(lambda: "active (lock held)" in log_b.read_text())  # B takes over
+        finally:
+            b.send_signal(signal.SIGTERM)
+            b.wait(60)
+    finally:
+        if a.poll() is None:
+            a.kill()
+            a.wait(60)
     rows = _red_rows(runtime)
-    assert len(rows) == 6 and all(r.status == "sent" for r in rows)  # 3 cases × member+leader
+    assert len(rows) == 6 and all(r.status == "sent" for r in rows)
     assert len(_red_calls(fake_wechat)) == 6  # each sent once, though two schedulers ran
     text_b = log_b.read_text()
     assert text_b.index("standby") < text_b.index("active (lock held)")
@@ -84,9 +98,11 @@ def test_second_scheduler_stands_by_then_takes_over(runtime, config, fake_wechat
 
 def test_kill_9_mid_delivery_then_restart(runtime, config, fake_wechat, tmp_path) -> None:
     _overdue_cases(runtime, 4)
-    fake_wechat.fail(TEMPLATE, delay=30, times=1)  # the first send hangs: kill it there
-    a = _start(config, tmp_path / "a.log", "--max-seconds", "60")
-    _wait_for(lambda: len(fake_wechat.sent(TEMPLATE)) >= 1)
+    # The first send really hangs: WeChat holds it far longer than the test takes, and the
+    # scheduler's HTTP timeout is longer still, so the kill always lands mid-request.
+    fake_wechat.fail(TEMPLATE, delay=120, times=1)
+    a = _start(config, tmp_path / "a.log", "--max-seconds", "600", HTTP_TIMEOUT_S="600")
+    _wait_for(lambda: len(fake_wechat.sent(TEMPLATE)) >= 1)  # the request has arrived
     a.send_signal(signal.SIGKILL)
     a.wait(30)
     rows = _red_rows(runtime)

@@ -16,7 +16,7 @@ def test_migrations_match_models(database_url: str) -> None:
 
 
 def test_cli_upgrade_on_an_empty_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from bot.cli import upgrade_database
+    from cli.db import upgrade_database
     from sqlalchemy import inspect
 
     url = f"sqlite:///{tmp_path / 'fresh' / 'db.sqlite3'}"

@@ -22,8 +22,8 @@ from bot.ratelimit import IP_FACTOR, MemoryLimiter
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from domain.images import safe_media_name
 from models import Base, Case, InboundMessage, KbMiss
-from tests.test_complaint_flow import SONGFENG, jpeg
-from tests.test_dashboard_helpers import ADMIN, seed, sign_in
+from tests.support.complaints import SONGFENG, jpeg
+from tests.support.dashboard import ADMIN, seed, sign_in
 
 SQL_INJECTIONS = [
     "'; DROP TABLE kb_misses; --",

@@ -10,21 +10,10 @@ import pytest
 from bot.ratelimit import RedisLimiter
 from runtime import build_runtime
 from outbound.wechat_api import RedisTokenCache
-from tests.conftest import make_config
+from tests.support.redis import REDIS_URL, redis_up
+from tests.support.settings import make_config
 
-REDIS_URL = "redis://127.0.0.1:6379/15"
-
-
-def _redis_up() -> bool:
-    import redis
-
-    try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
-    except redis.RedisError:
-        return False
-
-
-pytestmark = pytest.mark.skipif(not _redis_up(), reason="no Redis server on 127.0.0.1:6379")
+pytestmark = pytest.mark.skipif(not redis_up(), reason="no Redis server on 127.0.0.1:6379")
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from werkzeug.test import encode_multipart
 
 from dashboard.case_queries import MAX_PAGE, CaseFilter
 from dashboard.params import MAX_DAY, MAX_ID, MIN_DAY, BadQuery
-from tests.test_dashboard_helpers import ADMIN, Seeded, csrf_token, seed, sign_in
+from tests.support.dashboard import ADMIN, Seeded, csrf_token, seed, sign_in
 
 FUZZ = settings(max_examples=40, deadline=timedelta(seconds=5),
                 suppress_health_check=[HealthCheck.function_scoped_fixture,

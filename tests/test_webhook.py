@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from bot import signing
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import InboundMessage
-from tests.concurrency import run_together
-from tests.conftest import SAMPLE_AES_KEY, SAMPLE_APP_ID, SAMPLE_TOKEN
+from tests.support.concurrency import run_together
+from tests.support.settings import SAMPLE_AES_KEY, SAMPLE_APP_ID, SAMPLE_TOKEN
 
 
 def test_official_encryption_sample_round_trip() -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from domain.org_words import kind_names, split_keywords, unit_kind
 from domain.routing import Router, UnitArea, unit_area_from_fields
-from models.tables import read_rows
+from services.spreadsheets import read_rows
 from models.units import UNIT_KINDS, Unit
 
 COLUMNS = ("code", "name", "kind", "parent_code", "address_keywords", "lat", "lng", "radius_m")

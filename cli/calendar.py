@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 
 from domain.calendar_notice import NoticeError, parse_notice
 from services.calendar_cases import import_notice
-from models.calendar_service import work_calendar
+from services.calendar import work_calendar
 from runtime import from_app
 
 calendar_cli = AppGroup("calendar", help="Working days: holidays, 调休, the office's entries.")
@@ -52,5 +52,3 @@ def calendar_import(path: Path, who: str) -> None:
     for m in moved:
         click.echo(json.dumps(m.as_dict(), ensure_ascii=False))
 
-
-commands = [calendar_cli]

@@ -1,4 +1,4 @@
-"""`flask users create` and `flask apikeys create`: dashboard accounts and Open311 keys."""
+"""`flask users create NAME --role ...`: dashboard accounts."""
 from __future__ import annotations
 
 import sys
@@ -10,11 +10,10 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from models import User
-from models.units_service import unit_by_code
+from services.units import unit_by_code
 from runtime import from_app
 
 users_cli = AppGroup("users", help="Dashboard accounts.")
-apikeys_cli = AppGroup("apikeys", help="Open311 API keys.")
 MIN_PASSWORD = 8
 
 
@@ -44,19 +43,3 @@ def create_user(name: str, role: str, unit_code: str | None) -> None:
         user.must_change_password = True  # the person chooses their own at first sign-in
         user.session_version = (user.session_version or 0) + 1  # a reset ends old sessions
     click.echo(f"user {name} ({role}{' ' + unit_code if unit_code else ''}) saved")
-
-
-@apikeys_cli.command("create")
-@click.argument("name")
-@click.option("--write", is_flag=True, help="Allow filing service requests.")
-def create_apikey(name: str, write: bool) -> None:
-    """Create an Open311 key and print it once (only its digest is stored)."""
-    from open311.keys import create_key
-
-    rt = from_app(current_app)
-    with rt.sessions.begin() as s:
-        key = create_key(s, name, write, rt.clock())
-    click.echo(key)
-
-
-commands = [users_cli, apikeys_cli]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from domain.org_words import cadre_role
 from models.people import Cadre, Invitation
-from models.tables import TableFormatError, read_rows
+from services.spreadsheets import TableFormatError, read_rows
 from models.units import Unit
 
 COLUMNS = ("unit_code", "name", "role", "openid", "wecom_userid", "phone")

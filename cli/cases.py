@@ -1,41 +1,24 @@
-"""`flask units import FILE`, `flask cases show|list --json`, and the demo district loader."""
+"""`flask cases show|list --json`: complaint cases (纠错投诉)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from services.intake import case_as_dict
 from models.cases import ALL_STATUSES, Case
-from models.units_service import UnitImportError, import_units, read_unit_rows, unit_by_code
+from services.units import unit_by_code
 from runtime import from_app
 
-units_cli = AppGroup("units", help="Responsible units and their service areas.")
 cases_cli = AppGroup("cases", help="Complaint cases (纠错投诉).")
-DEMO_FILES = ("units.csv", "units.geojson")
 
 
 def _runtime() -> Any:
     return from_app(current_app)
-
-
-@units_cli.command("import")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def units_import(path: Path) -> None:
-    """Create or update units from CSV/XLSX (code,name,kind,parent_code,...) or GeoJSON."""
-    try:
-        rows = read_unit_rows(path)
-        with _runtime().sessions.begin() as session:
-            summary = import_units(session, rows)
-    except (UnitImportError, ValueError) as exc:
-        raise click.ClickException(f"{path.name}: {exc}") from None
-    click.echo(str(summary))
 
 
 def _text(data: dict[str, Any]) -> str:
@@ -83,17 +66,3 @@ def cases_list(status: str | None, unit_code: str | None, as_json: bool) -> None
         return
     for data in rows:
         click.echo(_text(data))
-
-
-def load_demo_units(session: Session, runtime: Any) -> str:
-    """Demo loader: the demo district's units, then their polygons (idempotent upsert)."""
-    folder = Path(runtime.config.DATA_DIR) / "demo"
-    created = updated = 0
-    for name in DEMO_FILES:
-        if (folder / name).is_file():
-            summary = import_units(session, read_unit_rows(folder / name))
-            created, updated = created + summary.created, updated + summary.updated
-    return f"demo units: {created} created, {updated} updated"
-
-
-commands = [units_cli, cases_cli]

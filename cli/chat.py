@@ -1,15 +1,19 @@
-"""A local chat with the running server, exactly as WeChat would talk to it."""
+"""`flask chat`: a local chat (a REPL) with the running server, exactly as WeChat would talk to it."""
 from __future__ import annotations
 
 import shlex
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Callable, TextIO
 
+import click
 import requests
+from flask import current_app
 
 from bot.simulator import WeChatServer, message_xml, new_msg_id
+from runtime import from_app
 
 HELP = """命令 (commands):
   任意文字            发送文本消息 (a text message)
@@ -183,3 +187,18 @@ def _loop(session: ChatSession, stdin: TextIO, interactive: bool) -> None:
                 return
         if not session.command(line):
             return
+
+
+@click.command("chat")
+@click.option("--as", "openid", default="resident-demo", help="The WeChat openid to act as.")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True)
+@click.option("--mode", type=click.Choice(["raw", "compat", "aes"]), default=None,
+              help="Message encryption mode (default: aes when WECHAT_AES_KEY is set).")
+def chat(openid: str, url: str, mode: str | None) -> None:
+    """Chat with the running server as a resident or a cadre, as WeChat would."""
+    cfg = from_app(current_app).config
+    mode = mode or ("aes" if cfg.WECHAT_AES_KEY else "raw")
+    server = WeChatServer(cfg.WECHAT_TOKEN, cfg.WECHAT_AES_KEY, cfg.WECHAT_APP_ID or "wxdev",
+                          mode=mode)
+    session = ChatSession(url, server, openid, out=click.echo)
+    run_repl(session, sys.stdin, interactive=sys.stdin.isatty())

@@ -46,5 +46,3 @@ def misses(limit: int) -> None:
         for row in rows:
             click.echo(f"{row.count}\t{row.status}\t{row.query}")
 
-
-commands = [kb_cli]

@@ -15,7 +15,7 @@ from runtime import Runtime
 from config import ROOT
 from models import Cadre, Case, CasePhoto, Resident, User
 from services.intake import Intake, create_case
-from models.units_service import import_units, read_unit_rows, unit_by_code
+from services.units import import_units, read_unit_rows, unit_by_code
 
 ADMIN = ("office", "office-pass-1")
 UNIT_USER = ("beiling", "beiling-pass-1")
