@@ -16,6 +16,7 @@ REQUIRED = ("WECHAT_TOKEN", "SECRET_KEY")
 EXAMPLE_VALUES = {"WECHAT_TOKEN": "devtoken", "SECRET_KEY": "dev-secret-change-me"}
 MIN_SECRET_LEN = 16
 ENCRYPT_MODES = ("plain", "compatible", "safe")
+MEDIA_STORES = ("local", "s3")
 
 
 class ConfigError(RuntimeError):
@@ -48,6 +49,12 @@ class Config:
     DATABASE_URL: str = ""
     REDIS_URL: str = ""
     MEDIA_DIR: str = ""
+    MEDIA_STORE: str = "local"  # local (MEDIA_DIR) | s3 (S3_BUCKET): outbound/photostore.py
+    S3_BUCKET: str = ""
+    S3_ENDPOINT_URL: str = ""
+    S3_PREFIX: str = ""
+    S3_REGION: str = ""
+    S3_PATH_STYLE: bool = False
     INSTANCE_DIR: str = str(ROOT / "instance")
     DATA_DIR: str = str(ROOT / "data")
     CITY_PROFILE: str = "national"
@@ -129,6 +136,10 @@ def _check_modes(config: Config) -> None:
         raise ConfigError("WECHAT_ENCRYPT_MODE=safe needs WECHAT_AES_KEY")
     if config.PROXY_HOPS < 0:
         raise ConfigError("PROXY_HOPS must be 0 or more")
+    if config.MEDIA_STORE not in MEDIA_STORES:
+        raise ConfigError("MEDIA_STORE must be one of " + ", ".join(MEDIA_STORES))
+    if config.MEDIA_STORE == "s3" and not config.S3_BUCKET:
+        raise ConfigError("MEDIA_STORE=s3 needs S3_BUCKET")
 
 
 def _check_production(config: Config) -> None:
