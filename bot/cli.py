@@ -82,7 +82,7 @@ def chat(openid: str, url: str, mode: str | None) -> None:
 
 # Capability command groups: each module exposes `commands: list[click.Command]`.
 COMMAND_MODULES: list[str] = ["bot.demo", "bot.cli_kb", "bot.cli_users", "bot.cli_cases",
-                              "bot.cli_calendar",
+                              "bot.cli_calendar", "bot.cli_photos",
                               "scheduler.cli"]
 
 

@@ -13,6 +13,10 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Protocol
 
+from sqlalchemy import select
+
+from models import CasePhoto
+
 if TYPE_CHECKING:
     from config import Config
 
@@ -181,3 +185,35 @@ def build_photo_store(config: "Config") -> PhotoStore:
     if config.MEDIA_STORE == "s3":
         return S3PhotoStore(s3_client(config), config.S3_BUCKET, config.S3_PREFIX)
     return LocalPhotoStore(config.media_dir)
+
+
+def copy_local_photos(sessions: Any, source: LocalPhotoStore, target: PhotoStore,
+                      dry_run: bool = False) -> dict[str, int]:
+    """Copy every stored photo (and thumbnail) a case refers to from MEDIA_DIR into `target`
+    under the same key, read it back to verify, and count. Idempotent: an object already in
+    the target with the same bytes is left alone. Keys do not change, so no row is updated."""
+    with sessions.begin() as session:
+        rows = session.execute(select(CasePhoto.path, CasePhoto.thumb_path).where(
+            CasePhoto.status == "stored").order_by(CasePhoto.id)).all()
+    keys = list(dict.fromkeys(k for row in rows for k in row if k))
+    counts = {"copied": 0, "present": 0, "missing": 0, "would_copy": 0}
+    for key in keys:
+        try:
+            data = source.get(key)
+        except KeyError:
+            counts["missing"] += 1
+            continue
+        try:
+            if target.get(key) == data:
+                counts["present"] += 1
+                continue
+        except KeyError:
+            pass
+        if dry_run:
+            counts["would_copy"] += 1
+            continue
+        target.put(key, data, "image/jpeg")
+        if target.get(key) != data:
+            raise StoreUnavailable(f"verification failed for {key}")
+        counts["copied"] += 1
+    return counts
