@@ -305,3 +305,42 @@ def test_unsafe_keys_are_refused(key: Any, tmp_path: Path) -> None:
 
 def test_store_unavailable_is_an_os_error() -> None:
     assert issubclass(StoreUnavailable, OSError)  # the full-disk path in outbound/photos.py
+
+
+def test_two_app_processes_separate_media_dirs_one_bucket(
+        user: WeChatUser, runtime: Any, district: None, moto: MotoServer, bucket: str,
+        tmp_path: Path, fake_wechat: Any) -> None:
+    """Host A (this process) takes a complaint through its webhook and its media job puts the
+    photo in the bucket; host B, a gunicorn process with its own empty MEDIA_DIR, serves the
+    photo and thumbnail on its signed-in dashboard."""
+    import requests
+
+    from bench.serve import Gunicorn
+    from tests.conftest import SAMPLE_AES_KEY, SAMPLE_APP_ID, TEST_TOKEN
+    from tests.test_dashboard_helpers import csrf_token
+
+    report(user, jpeg(100, 80, colour=(120, 40, 160)))
+    fetch_pending(runtime)
+    photo = the_photo(runtime)
+    assert photo.status == "stored" and local_files(runtime) == []
+    add_admin(runtime)
+    host_b = tmp_path / "host-b"
+    env = {"WECHAT_TOKEN": TEST_TOKEN, "SECRET_KEY": "host-b-secret-0123456789",
+           "WECHAT_APP_ID": SAMPLE_APP_ID, "WECHAT_APP_SECRET": "test-app-secret",
+           "WECHAT_AES_KEY": SAMPLE_AES_KEY, "WECHAT_API_BASE": fake_wechat.url,
+           "WECOM_API_BASE": fake_wechat.url, "DATABASE_URL": runtime.config.DATABASE_URL,
+           "INSTANCE_DIR": str(host_b), "MEDIA_DIR": str(host_b / "media"), "REDIS_URL": "",
+           "CITY_PROFILE": "shanghai", "DEV_MODE": "0",
+           **{k: str(v) for k, v in s3_settings(moto.url, bucket).items()}, **CREDENTIALS}
+    with Gunicorn("wsgi:app", env, workers=1, log_path=tmp_path / "host-b.log") as server:
+        web = requests.Session()
+        login = web.get(server.url + "/dashboard/login", timeout=10)
+        web.post(server.url + "/dashboard/login", timeout=10, data={
+            "name": ADMIN[0], "password": ADMIN[1], "csrf_token": csrf_token(login.text)})
+        full = web.get(f"{server.url}/dashboard/photos/{photo.id}", timeout=10)
+        thumb = web.get(f"{server.url}/dashboard/photos/{photo.id}/thumb", timeout=10)
+    assert full.status_code == 200 and full.headers["Content-Type"] == "image/jpeg"
+    assert full.content == moto.client().get_object(
+        Bucket=bucket, Key=f"{PREFIX}/{photo.path}")["Body"].read()
+    assert thumb.status_code == 200 and thumb.content[:2] == b"\xff\xd8"
+    assert not [p for p in (host_b / "media").rglob("*") if p.is_file()]
