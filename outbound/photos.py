@@ -54,7 +54,13 @@ def fetch_pending(runtime: "Runtime", limit: int = 50) -> int:
             CasePhoto.status == "pending",
             or_(CasePhoto.next_attempt_at.is_(None), CasePhoto.next_attempt_at <= now),
         ).order_by(CasePhoto.id).limit(limit)))
-    return sum(fetch_one(runtime, photo_id) for photo_id in ids)
+    stored = 0
+    for photo_id in ids:
+        outcome = _fetch(runtime, photo_id)
+        if outcome is None:  # the store is full, refuses or times out: the rest would too
+            break
+        stored += outcome
+    return stored
 
 
 def _claim(runtime: "Runtime", photo_id: int, now: datetime) -> tuple[str, str, int] | None:
@@ -73,6 +79,12 @@ def _claim(runtime: "Runtime", photo_id: int, now: datetime) -> tuple[str, str, 
 
 
 def fetch_one(runtime: "Runtime", photo_id: int) -> int:
+    """Store one photo if it is due; 1 when stored."""
+    return _fetch(runtime, photo_id) or 0
+
+
+def _fetch(runtime: "Runtime", photo_id: int) -> int | None:
+    """1 stored, 0 not (yet), None when the store itself failed (no attempt spent)."""
     now = runtime.clock()
     claimed = _claim(runtime, photo_id, now)
     if claimed is None:
@@ -87,7 +99,8 @@ def fetch_one(runtime: "Runtime", photo_id: int) -> int:
     except DownloadFailed as exc:
         return _fail(runtime, photo_id, str(exc), exc.retryable)
     except OSError as exc:  # full disk, permissions, store down: our fault, costs no attempt
-        return _defer(runtime, photo_id, f"storage: {exc}")
+        _defer(runtime, photo_id, f"storage: {exc}")
+        return None
     with runtime.sessions.begin() as session:
         photo = session.get(CasePhoto, photo_id)
         assert photo is not None

@@ -153,8 +153,8 @@ class _unavailable:
             error = exc.response.get("Error", {})
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             code = str(error.get("Code", ""))
-            if self.missing is not None and (status == 404 or code in {"NoSuchKey", "404",
-                                                                       "NotFound"}):
+            # A missing object is "not found"; a missing bucket (NoSuchBucket) is a fault.
+            if self.missing is not None and code in {"NoSuchKey", "404", "NotFound"}:
                 raise KeyError(self.missing) from None
             raise StoreUnavailable(f"s3 {self.what}: {code or status} "
                                    f"{error.get('Message', '')}".strip()) from exc

@@ -155,34 +155,52 @@ def test_store_outage_in_the_middle_of_a_complaint(
         user: WeChatUser, runtime: Any, client: Any, district: None, clock: Any,
         moto: MotoServer) -> None:
     bucket = runtime.config.S3_BUCKET
-    moto.stop()  # the store goes away after the resident has started
+    user.say("纠错")
+    user.image(jpeg())
+    moto.stop()  # the store goes away while the resident is still talking
     try:
-        report(user, jpeg())  # the resident is answered as usual
-        assert fetch_pending(runtime) == 0  # logged, not raised
-        photo = the_photo(runtime)
-        # Pending, the reason visible, and no download attempt spent on our store's fault.
-        assert photo.status == "pending" and photo.attempts == 0
-        assert photo.last_error is not None and photo.last_error.startswith("storage: s3 put")
+        user.image(jpeg(50, 50))
+        user.location(*SONGFENG, label="松风路88弄")
+        reply = user.say("提交")
+        assert reply is not None and "JC" in reply  # the resident is answered as usual
+        runtime.drain()  # the kicked media job met the outage
+        assert fetch_pending(runtime) == 0  # and so does the sweep: logged, not raised
         with runtime.sessions.begin() as s:
             [case] = s.scalars(select(Case)).all()
+            first, second = case.photos
+            # Pending, the reason visible, no download attempt spent on our store's fault;
+            # the sweep stopped at the first failure instead of waiting on every photo.
+            assert (first.status, first.attempts, second.status, second.attempts) == (
+                "pending", 0, "pending", 0)
+            assert first.last_error is not None and first.last_error.startswith("storage: s3 put")
+            assert second.last_error is None
             assert case.status == "已派单"
             assert "photo_failed" not in [e.action for e in case.events]
+            case_id = case.id
         add_admin(runtime)
         sign_in(client, *ADMIN)
-        with runtime.sessions.begin() as s:
-            case_id = s.scalars(select(Case.id)).one()
         page = client.get(f"/dashboard/cases/{case_id}")
-        assert page.status_code == 200 and "1 张照片正在下载" in page.get_data(True)
+        assert page.status_code == 200 and "2 张照片正在下载" in page.get_data(True)
     finally:
         moto.start()  # back (empty: moto keeps buckets in memory)
     moto.create_bucket(bucket)
-    clock.advance(minutes=10)  # past the retry time: the next sweep takes it again
-    assert fetch_pending(runtime) == 1
-    photo = the_photo(runtime)
-    assert photo.status == "stored" and photo.attempts == 1 and photo.last_error is None
-    assert f"{PREFIX}/{photo.path}" in objects(moto, bucket)
-    resp = client.get(f"/dashboard/photos/{photo.id}")
+    clock.advance(minutes=10)  # past the retry time: the next sweep takes them again
+    assert fetch_pending(runtime) == 2
+    with runtime.sessions.begin() as s:
+        photos = s.scalars(select(CasePhoto).order_by(CasePhoto.id)).all()
+        assert [(p.status, p.attempts, p.last_error) for p in photos] == [
+            ("stored", 1, None), ("stored", 1, None)]
+        keys = [f"{PREFIX}/{k}" for p in photos for k in (p.path, p.thumb_path)]
+        photo_id = photos[0].id
+    assert sorted(keys) == objects(moto, bucket)
+    resp = client.get(f"/dashboard/photos/{photo_id}")
     assert resp.status_code == 200 and resp.data[:2] == b"\xff\xd8"
+    moto.stop()  # down again: the dashboard says so for the photo, the case page still works
+    try:
+        assert client.get(f"/dashboard/photos/{photo_id}").status_code == 503
+        assert client.get(f"/dashboard/cases/{case_id}").status_code == 200
+    finally:
+        moto.start()
 
 
 class TestBrokenStores:
