@@ -362,3 +362,16 @@ def test_two_app_processes_separate_media_dirs_one_bucket(
         Bucket=bucket, Key=f"{PREFIX}/{photo.path}")["Body"].read()
     assert thumb.status_code == 200 and thumb.content[:2] == b"\xff\xd8"
     assert not [p for p in (host_b / "media").rglob("*") if p.is_file()]
+
+
+@pytest.mark.parametrize("values,message", [
+    ({"MEDIA_STORE": "ftp"}, "MEDIA_STORE must be one of"),
+    ({"MEDIA_STORE": "s3"}, "MEDIA_STORE=s3 needs S3_BUCKET"),
+])
+def test_store_settings_are_checked_at_start(values: dict[str, str], message: str,
+                                             tmp_path: Path) -> None:
+    from config import Config, ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        Config.from_mapping({"WECHAT_TOKEN": "t" * 20, "SECRET_KEY": "s" * 20,
+                             "DEV_MODE": "1", "INSTANCE_DIR": str(tmp_path), **values})
