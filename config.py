@@ -17,6 +17,7 @@ EXAMPLE_VALUES = {"WECHAT_TOKEN": "devtoken", "SECRET_KEY": "dev-secret-change-m
 MIN_SECRET_LEN = 16
 ENCRYPT_MODES = ("plain", "compatible", "safe")
 MAP_CRSES = ("wgs84", "gcj02")
+MEDIA_STORES = ("local", "s3")
 
 
 class ConfigError(RuntimeError):
@@ -49,6 +50,12 @@ class Config:
     DATABASE_URL: str = ""
     REDIS_URL: str = ""
     MEDIA_DIR: str = ""
+    MEDIA_STORE: str = "local"  # local (MEDIA_DIR) | s3 (S3_BUCKET): outbound/photostore.py
+    S3_BUCKET: str = ""
+    S3_ENDPOINT_URL: str = ""
+    S3_PREFIX: str = ""
+    S3_REGION: str = ""
+    S3_PATH_STYLE: bool = False
     INSTANCE_DIR: str = str(ROOT / "instance")
     DATA_DIR: str = str(ROOT / "data")
     CITY_PROFILE: str = "national"
@@ -140,6 +147,10 @@ def _check_modes(config: Config) -> None:
         raise ConfigError("MAP_CRS must be one of " + ", ".join(MAP_CRSES))
     if config.MAP_TILE_URL and not config.MAP_TILE_URL.startswith("https://"):
         raise ConfigError("MAP_TILE_URL must be an https:// URL template")
+    if config.MEDIA_STORE not in MEDIA_STORES:
+        raise ConfigError("MEDIA_STORE must be one of " + ", ".join(MEDIA_STORES))
+    if config.MEDIA_STORE == "s3" and not config.S3_BUCKET:
+        raise ConfigError("MEDIA_STORE=s3 needs S3_BUCKET")
 
 
 def _check_production(config: Config) -> None:

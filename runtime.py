@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from config import TZ, Config
 from models import make_engine, make_session_factory
 from outbound.kick import Kicker
+from outbound.photostore import PhotoStore, build_photo_store
 from outbound.wechat_api import (HttpApi, MemoryTokenCache, OfficialAccountApi, RedisTokenCache,
                                  TokenCache, WeComApi, WeComRobot)
 from services.kb_matcher import KbService
@@ -34,6 +35,7 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     kb: KbService  # the sorting matcher with the office's edits (handlers: ctx.kb)
+    photos: PhotoStore  # MEDIA_STORE: the local directory or the S3 bucket
     clock: Clock = system_clock
     wechat: OfficialAccountApi | None = None
     wecom: WeComApi | None = None
@@ -71,7 +73,8 @@ def build_runtime(config: Config, clock: Clock | None = None,
                          config.WECOM_CORP_ID, config.WECOM_SECRET, config.WECOM_AGENT_ID)
     robot = WeComRobot(HttpApi(config.WECOM_API_BASE, config.HTTP_TIMEOUT_S, http))
     return Runtime(config=config, engine=engine, sessions=make_session_factory(engine),
-                   kb=KbService.from_config(config), clock=clock or system_clock,
+                   kb=KbService.from_config(config), photos=build_photo_store(config),
+                   clock=clock or system_clock,
                    wechat=wechat, wecom=wecom, wecom_robot=robot)
 
 

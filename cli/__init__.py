@@ -18,6 +18,7 @@ from cli.db import db_cli
 from cli.demo import demo_cli
 from cli.kb import kb_cli
 from cli.outbox import outbox_cli
+from cli.photos import photos_cli
 from cli.plan import plan_cli
 from cli.reminders import reminders_cli
 from cli.scheduler import scheduler_cli
@@ -27,7 +28,7 @@ from reports.cli import report_cli
 
 COMMANDS: list[click.Command] = [
     db_cli, demo_cli, chat,  # set up and try it
-    units_cli, cadres_cli, plan_cli, cases_cli, calendar_cli,  # the office's data
+    units_cli, cadres_cli, plan_cli, cases_cli, calendar_cli, photos_cli,  # the office's data
     kb_cli, users_cli, apikeys_cli, report_cli,
     scheduler_cli, reminders_cli, outbox_cli,  # the background work, by hand
 ]

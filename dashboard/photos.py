@@ -1,7 +1,11 @@
-"""Case photos, served by id from the media folder to users allowed to see the case."""
+"""Case photos, served by id from the photo store to users allowed to see the case.
+
+The app streams the bytes itself (local directory or S3 bucket alike), so authorisation stays
+here: the bucket is never exposed to the browser.
+"""
 from __future__ import annotations
 
-from pathlib import Path
+import logging
 
 from flask import Response, abort
 from flask.typing import ResponseReturnValue
@@ -11,19 +15,26 @@ from dashboard.auth import staff_blueprint
 from dashboard.db import runtime, transaction
 from dashboard.scope import case_or_404
 from models import CasePhoto
+from outbound.photostore import PhotoStore, StoreUnavailable
 
 bp = staff_blueprint("photos", "/photos")
 
 
-def stored_file(media_dir: Path, relative: str | None) -> Path:
-    """The photo's file inside the media folder; 404 for anything that would leave it."""
-    if not relative:
+log = logging.getLogger(__name__)
+
+
+def stored_bytes(photos: PhotoStore, key: str | None) -> bytes:
+    """The photo's bytes from the store; 404 for a missing or unsafe key, 503 when the store
+    is unreachable (the page shows the rest of the case)."""
+    if not key:
         abort(404)
-    root = media_dir.resolve()
-    path = (root / relative).resolve()
-    if root not in path.parents or not path.is_file():
+    try:
+        return photos.get(key)
+    except KeyError:
         abort(404)
-    return path
+    except StoreUnavailable as exc:
+        log.error("photo store unavailable: %s", exc)
+        abort(503)
 
 
 @bp.get("/<int:photo_id>")
@@ -43,7 +54,6 @@ def _send(photo_id: int, thumb: bool) -> ResponseReturnValue:
             abort(404)
         case_or_404(s, current_user, photo.case_id)
         relative = (photo.thumb_path or photo.path) if thumb else photo.path
-    path = stored_file(runtime().config.media_dir, relative)
-    # Sanitised photos are small: read them whole rather than hold a file open.
-    return Response(path.read_bytes(), mimetype="image/jpeg",
+    # Sanitised photos are small: read them whole rather than hold a file or connection open.
+    return Response(stored_bytes(runtime().photos, relative), mimetype="image/jpeg",
                     headers={"Cache-Control": "private, max-age=3600"})

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from runtime import from_app, Runtime
 from config import TZ
-from dashboard.photos import stored_file
+from dashboard.photos import stored_bytes
 from models import ApiKey, Case, CasePhoto
 from services.intake import Intake, create_case
 from models.case_settings import load_complaint_settings
@@ -218,7 +218,6 @@ def media(photo_id: int) -> ResponseReturnValue:
         if photo is None or photo.status != "stored" or photo.kind != "report":
             abort(404)
         relative = photo.path
-    return Response(stored_file(_rt().config.media_dir, relative).read_bytes(),
-                    mimetype="image/jpeg")
+    return Response(stored_bytes(_rt().photos, relative), mimetype="image/jpeg")
 
 

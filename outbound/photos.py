@@ -1,21 +1,21 @@
-"""Background task "media": download case photos, sanitise them, store them under MEDIA_DIR.
+"""Background task "media": download case photos, sanitise them, put them in the photo store.
 
 WeChat keeps media for 3 days, so this runs right after the reply (kicked) and on every
-scheduler sweep. A failed download is retried with back-off and, after MAX_ATTEMPTS or a
+scheduler sweep. The store (`runtime.photos`, outbound/photostore.py) is MEDIA_DIR or an S3
+bucket; a store that is full, refuses or times out costs no attempt (`_defer`). A failed download is retried with back-off and, after MAX_ATTEMPTS or a
 permanent error, marked failed with the reason in the case's history; the case stays.
 """
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from outbound.dev_media import read_dev_media
+from outbound.photostore import PhotoStore
 from outbound.wechat_api import WeChatError
 from domain.images import ImageRejected, content_digest, safe_media_name, sanitize_image
 from services.cases import SYSTEM, record
@@ -54,7 +54,13 @@ def fetch_pending(runtime: "Runtime", limit: int = 50) -> int:
             CasePhoto.status == "pending",
             or_(CasePhoto.next_attempt_at.is_(None), CasePhoto.next_attempt_at <= now),
         ).order_by(CasePhoto.id).limit(limit)))
-    return sum(fetch_one(runtime, photo_id) for photo_id in ids)
+    stored = 0
+    for photo_id in ids:
+        outcome = _fetch(runtime, photo_id)
+        if outcome is None:  # the store is full, refuses or times out: the rest would too
+            break
+        stored += outcome
+    return stored
 
 
 def _claim(runtime: "Runtime", photo_id: int, now: datetime) -> tuple[str, str, int] | None:
@@ -73,6 +79,12 @@ def _claim(runtime: "Runtime", photo_id: int, now: datetime) -> tuple[str, str, 
 
 
 def fetch_one(runtime: "Runtime", photo_id: int) -> int:
+    """Store one photo if it is due; 1 when stored."""
+    return _fetch(runtime, photo_id) or 0
+
+
+def _fetch(runtime: "Runtime", photo_id: int) -> int | None:
+    """1 stored, 0 not (yet), None when the store itself failed (no attempt spent)."""
     now = runtime.clock()
     claimed = _claim(runtime, photo_id, now)
     if claimed is None:
@@ -81,13 +93,14 @@ def fetch_one(runtime: "Runtime", photo_id: int) -> int:
     try:
         clean = sanitize_image(download(runtime, media_id, MAX_DOWNLOAD_BYTES),
                                max_bytes=MAX_DOWNLOAD_BYTES)
-        paths = store(Path(runtime.config.media_dir), number, index, clean.full, clean.thumb)
+        paths = store(runtime.photos, number, index, clean.full, clean.thumb)
     except ImageRejected as exc:
         return _fail(runtime, photo_id, f"{exc.reason_code}: {exc.message_zh}", retryable=False)
     except DownloadFailed as exc:
         return _fail(runtime, photo_id, str(exc), exc.retryable)
-    except OSError as exc:  # full disk, permissions: our fault, so it costs no attempt
-        return _defer(runtime, photo_id, f"storage: {exc}")
+    except OSError as exc:  # full disk, permissions, store down: our fault, costs no attempt
+        _defer(runtime, photo_id, f"storage: {exc}")
+        return None
     with runtime.sessions.begin() as session:
         photo = session.get(CasePhoto, photo_id)
         assert photo is not None
@@ -111,19 +124,20 @@ def download(runtime: "Runtime", media_id: str, max_bytes: int) -> bytes:
         raise DownloadFailed(f"media/get: {exc}", exc.retryable) from exc
 
 
-def store(media_dir: Path, number: str, index: int, full: bytes, thumb: bytes) -> tuple[str, str]:
-    """Write both files atomically under names built only from the case number and digest."""
-    stem = safe_media_name(number, index, content_digest(full))
-    folder = media_dir / number[2:8]  # JCyyyymm...: one folder per month
-    folder.mkdir(parents=True, exist_ok=True)
-    out = []
-    for suffix, data in ((".jpg", full), ("_t.jpg", thumb)):
-        target = folder / (stem + suffix)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-        out.append(str(target.relative_to(media_dir)))
-    return out[0], out[1]
+def photo_keys(number: str, index: int, full: bytes) -> tuple[str, str]:
+    """The photo's and its thumbnail's keys, built only from the case number, index and digest:
+    `yyyymm/<case>_<nnn>_<digest16>.jpg` and `..._t.jpg` (one folder per month)."""
+    stem = f"{number[2:8]}/{safe_media_name(number, index, content_digest(full))}"
+    return stem + ".jpg", stem + "_t.jpg"
+
+
+def store(photos: PhotoStore, number: str, index: int, full: bytes,
+          thumb: bytes) -> tuple[str, str]:
+    """Put both images in the store (thumbnail first: the full key marks a complete pair)."""
+    key, thumb_key = photo_keys(number, index, full)
+    photos.put(thumb_key, thumb, "image/jpeg")
+    photos.put(key, full, "image/jpeg")
+    return key, thumb_key
 
 
 def _defer(runtime: "Runtime", photo_id: int, error: str) -> int:

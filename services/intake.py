@@ -168,7 +168,10 @@ def case_as_dict(case: Case) -> dict[str, Any]:
         "location": {"raw_lat": case.raw_lat, "raw_lng": case.raw_lng, "raw_crs": case.raw_crs,
                      "lat": case.lat, "lng": case.lng, "crs": "wgs84" if case.lat is not None
                      else None, "address": case.address},
-        "photos": [{"kind": p.kind, "status": p.status, "path": p.path,
+        # key/thumb_key: the photo store's keys (MEDIA_DIR-relative path or S3 object key
+        # under S3_PREFIX); path/thumb_path are the same values under their old names.
+        "photos": [{"kind": p.kind, "status": p.status, "key": p.path,
+                    "thumb_key": p.thumb_path, "path": p.path,
                     "thumb_path": p.thumb_path, "attempts": p.attempts,
                     "error": p.last_error} for p in case.photos],
         "history": [{"at": iso(e.at), "actor_kind": e.actor_kind, "actor": e.actor,
