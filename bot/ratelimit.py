@@ -141,15 +141,18 @@ class WebhookLimits:
         return self.user_limiter.allow("u:" + openid, self.per_user)
 
 
-def build_limiter(config: Config) -> Limiter:
-    return RedisLimiter(config.REDIS_URL) if config.REDIS_URL else MemoryLimiter()
+def build_limiter(config: Config, clock: Callable[[], float] = time.monotonic) -> Limiter:
+    return RedisLimiter(config.REDIS_URL) if config.REDIS_URL else MemoryLimiter(clock)
 
 
 def webhook_limits(extensions: dict[str, Any], config: Config) -> WebhookLimits:
     """The app's limits, created on first use and kept in `app.extensions`."""
     limits = extensions.get("wastebot.ratelimit")
     if limits is None:
-        shared = None if config.REDIS_URL else DatabaseLimiter(extensions[APP_KEY])
+        runtime = extensions[APP_KEY]
+        shared = None if config.REDIS_URL else DatabaseLimiter(runtime)
+        # The runtime's clock: real time in production, a still one in tests (no timing flakes).
+        local = build_limiter(config, clock=lambda: runtime.clock().timestamp())
         limits = extensions.setdefault("wastebot.ratelimit",
-                                       WebhookLimits(config, user_limiter=shared))
+                                       WebhookLimits(config, limiter=local, user_limiter=shared))
     return limits
