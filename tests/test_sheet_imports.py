@@ -1,6 +1,7 @@
 """The office's own unit and cadre sheets: every bad row at once, dry runs, title rows, merges."""
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from models import Cadre, Unit
 from services.spreadsheets import TableFormatError, read_rows
 from domain.org_words import UNIT_COLUMNS
+from tests.support.dashboard import ADMIN, Seeded, csrf_token, seed, sign_in
 
 TITLE = "某区生活垃圾分类责任单位名单（2026年11月）"
 HEADER = ["单位编码", "名称", "类型", "上级", "地址关键词"]
@@ -154,3 +156,52 @@ def test_headers_match_ignoring_case_spaces_marks_and_notes(tmp_path: Path) -> N
         (4, "Q1", "某区分类办", "分类办"), (6, "J1", "某街道", "街道")]
     with pytest.raises(TableFormatError, match="单位编码"):
         read_rows(path, UNIT_COLUMNS, required=("code", "lat"))
+
+
+@pytest.fixture
+def seeded(runtime: Any) -> Seeded:
+    return seed(runtime)
+
+
+def upload(client: Any, url: str, path: Path, **form: str) -> str:
+    token = csrf_token(client.get("/dashboard/units/").get_data(True))
+    resp = client.post(url, data={"csrf_token": token, **form,
+                                  "file": (io.BytesIO(path.read_bytes()), path.name)},
+                       content_type="multipart/form-data", follow_redirects=True)
+    assert resp.status_code == 200
+    return resp.get_data(True)
+
+
+def test_dashboard_upload_lists_every_bad_row(client: Any, runtime: Any, seeded: Seeded,
+                                              tmp_path: Path) -> None:
+    sign_in(client, *ADMIN)
+    before = count(runtime, Unit)
+    html = upload(client, "/dashboard/units/import", sheet(tmp_path / "units.xlsx", [
+        HEADER,
+        ["D01-S01-C09", "新村社区", "社区", "D01-S01", None],   # row 3: fine
+        ["D01-S01-C10", "错类社区", "星球", "D01-S01", None],   # row 4
+        [None, "无编码社区", "社区", "D01-S01", None],          # row 5
+        ["D01-S01-C11", "孤儿社区", "社区", "NOPE", None]]))    # row 6
+    assert "导入失败" in html and "3 处问题" in html and "未写入任何数据" in html
+    for where, word in (("第4行", "星球"), ("第5行", "单位编码"), ("第6行", "NOPE")):
+        assert f"<td>{where}</td>" in html and word in html
+    assert count(runtime, Unit) == before
+    html = upload(client, "/dashboard/units/cadres/import", sheet(tmp_path / "cadres.xlsx", [
+        ["单位编码", "姓名", "角色"], ["NOPE", "王五", "成员"], ["D01-S01", "赵六", "局长"]]))
+    assert "<td>第3行</td>" in html and "<td>第4行</td>" in html and "局长" in html
+
+
+def test_dashboard_upload_shows_what_was_created_and_updated(client: Any, runtime: Any,
+                                                             seeded: Seeded,
+                                                             tmp_path: Path) -> None:
+    sign_in(client, *ADMIN)
+    before = count(runtime, Unit)
+    path = sheet(tmp_path / "units.xlsx", [
+        HEADER, ["D01-S01-C09", "新村社区", "社区", "D01-S01", None],
+        ["D01-S01", None, None, None, "新路"]])
+    html = upload(client, "/dashboard/units/import", path, dry_run="1")
+    assert "检查通过（未写入）" in html and "D01-S01-C09 新村社区" in html
+    assert count(runtime, Unit) == before
+    html = upload(client, "/dashboard/units/import", path)
+    assert "导入完成" in html and "<td>新建</td><td>D01-S01-C09 新村社区</td>" in html
+    assert "<td>更新</td><td>D01-S01 " in html and count(runtime, Unit) == before + 1
