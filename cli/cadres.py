@@ -15,16 +15,20 @@ cadres_cli = AppGroup("cadres", help="Cadres of responsible units.")
 
 @cadres_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def cadres_import(file: Path) -> None:
-    """Import or update cadres from CSV/XLSX: unit_code,name,role,openid,wecom_userid,phone."""
+@click.option("--dry-run", is_flag=True, help="Check every row and report; write nothing.")
+def cadres_import(file: Path, dry_run: bool) -> None:
+    """Import or update cadres from CSV/XLSX: unit_code,name,role,openid,wecom_userid,phone.
+
+    All or nothing: every bad row is reported with its row number and nothing is written.
+    """
     from services.cadres import CadreImportError, import_cadres, read_cadre_rows
 
     try:
         with from_app(current_app).sessions.begin() as session:
-            summary = import_cadres(session, read_cadre_rows(file))
+            report = import_cadres(session, read_cadre_rows(file), dry_run=dry_run)
     except CadreImportError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(str(summary))
+        raise click.ClickException(exc.report(file.name)) from None
+    click.echo("\n".join(report.lines()))
 
 
 @cadres_cli.command("invite")

@@ -33,7 +33,7 @@ def load_demo_units(session: Session, runtime: Any) -> str:
     for name in DEMO_UNIT_FILES:
         if (folder / name).is_file():
             summary = import_units(session, read_unit_rows(folder / name))
-            created, updated = created + summary.created, updated + summary.updated
+            created, updated = created + len(summary.created), updated + len(summary.updated)
     return f"demo units: {created} created, {updated} updated"
 
 

@@ -17,6 +17,27 @@ ROLE_WORDS: dict[str, tuple[str, ...]] = {
     "leader": ("leader", "负责人", "主要负责人", "分管领导", "领导", "组长", "分管负责人"),
     "member": ("member", "成员", "联络员", "工作人员", "组员", "专干"),
 }
+# Column headers of the office's sheets: the stored column name → the office's words for it,
+# the first one shown in messages. Matched ignoring spaces, case, a trailing * and （注）.
+UNIT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "code": ("单位编码", "编码", "单位代码", "代码", "编号"),
+    "name": ("名称", "单位名称", "单位"),
+    "kind": ("类型", "单位类型", "类别", "层级"),
+    "parent_code": ("上级", "上级编码", "上级单位编码", "上级代码", "上级单位", "parent"),
+    "address_keywords": ("地址关键词", "关键词", "地址", "辖区", "辖区范围", "管辖范围"),
+    "lat": ("纬度", "latitude"),
+    "lng": ("经度", "lon", "longitude"),
+    "radius_m": ("半径", "服务半径", "radius"),
+    "is_triage": ("分拨", "分拨单位", "是否分拨"),
+}
+CADRE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "unit_code": ("单位编码", "所属单位编码", "单位代码", "编码"),
+    "name": ("姓名", "名字"),
+    "role": ("角色", "职务", "身份"),
+    "openid": ("微信openid", "公众号openid"),
+    "wecom_userid": ("企业微信账号", "企业微信", "企业微信id", "企微账号"),
+    "phone": ("手机", "手机号", "电话", "联系电话"),
+}
 _KINDS = {w: code for code, words in KIND_WORDS.items() for w in words}
 _ROLES = {w: code for code, words in ROLE_WORDS.items() for w in words}
 KEYWORD_SEPARATORS = re.compile(r"[|;；,，、\s]+")

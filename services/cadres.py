@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain.org_words import cadre_role
+from domain.org_words import CADRE_COLUMNS, cadre_role
 from models.people import Cadre, Invitation
-from services.spreadsheets import TableFormatError, read_rows
+from services.spreadsheets import (ImportReport, RowProblem, SheetImportError, TableFormatError,
+                                   read_rows, row_label)
 from models.units import Unit
 
 COLUMNS = ("unit_code", "name", "role", "openid", "wecom_userid", "phone")
@@ -22,30 +23,20 @@ INVITATION_DAYS = 7
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
-class CadreImportError(ValueError):
-    """A cadre file that cannot be imported; the message names the row and the problem."""
+class CadreImportError(SheetImportError):
+    """A cadre file that cannot be imported: every bad row with its place and reason."""
 
 
 class BindError(ValueError):
     """An invitation code that cannot be used; the message is shown to the user."""
 
 
-@dataclass
-class CadreImportSummary:
-    created: int = 0
-    updated: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return f"cadres: {self.created} created, {self.updated} updated"
-
-
 def read_cadre_rows(path: str | Path) -> list[dict[str, Any]]:
-    """Rows of a .csv or .xlsx cadre file as dicts keyed by the header."""
+    """Rows of a .csv or .xlsx cadre file as dicts keyed by column name."""
     try:
-        return read_rows(path)
+        return list(read_rows(path, CADRE_COLUMNS, required=("unit_code", "name")))
     except TableFormatError as exc:
-        raise CadreImportError(str(exc)) from exc
+        raise CadreImportError([str(exc)]) from exc
 
 
 def _text(value: Any) -> str:
@@ -54,43 +45,54 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def import_cadres(session: Session, rows: list[dict[str, Any]]) -> CadreImportSummary:
-    """Upsert cadres by (unit, name); raises CadreImportError naming every bad row."""
+def import_cadres(session: Session, rows: list[dict[str, Any]], *,
+                  dry_run: bool = False) -> ImportReport:
+    """Upsert cadres by (unit, name), all or nothing; CadreImportError names every bad row."""
     missing = [c for c in ("unit_code", "name") if rows and c not in rows[0]]
     if missing:
-        raise CadreImportError("missing column(s): " + ", ".join(missing))
+        raise CadreImportError([f"缺少列：{', '.join(missing)}"])
     units = {u.code: u for u in session.scalars(select(Unit))}
-    summary, errors = CadreImportSummary(), []
-    for lineno, row in enumerate(rows, start=2):
+    problems: list[RowProblem] = []
+    planned: list[tuple[Unit, str, str, Mapping[str, Any]]] = []
+    seen: dict[tuple[str, str], str] = {}
+    for index, row in enumerate(rows):
+        where = row_label(row, index)
         code, name = _text(row.get("unit_code")), _text(row.get("name"))
         given = _text(row.get("role"))
         role = cadre_role(given) if given else "member"
         unit = units.get(code)
+        reasons = []
         if unit is None:
-            errors.append(f"row {lineno}: unknown unit_code {code!r}")
+            reasons.append(f"单位编码（unit_code）{code!r} 不存在")
         if not name:
-            errors.append(f"row {lineno}: name is empty")
-        if role not in ROLES:
-            errors.append(f"row {lineno}: role must be 负责人/主要负责人/分管领导 (leader) or "
-                          f"成员/联络员 (member), got {given!r}")
-        if unit is None or not name or role is None or role not in ROLES:
-            continue
+            reasons.append("姓名（name）为空")
+        elif (code, name) in seen:
+            reasons.append(f"{code} {name} 与{seen[code, name]}重复")
+        if role is None:
+            reasons.append("角色（role）应为 负责人/主要负责人/分管领导（leader）或 "
+                           f"成员/联络员（member），实为 {given!r}")
+        seen.setdefault((code, name), where)
+        problems += [RowProblem(where, r) for r in reasons]
+        if unit is not None and name and role is not None and not reasons:
+            planned.append((unit, name, role, row))
+    if problems:
+        raise CadreImportError(problems)
+    report = ImportReport("cadres", dry_run=dry_run)
+    for unit, name, role, row in planned:
         cadre = session.scalar(select(Cadre).where(Cadre.unit_id == unit.id, Cadre.name == name))
+        (report.updated if cadre else report.created).append(f"{unit.code} {name}")
+        if dry_run:
+            continue
         if cadre is None:
             cadre = Cadre(unit_id=unit.id, name=name)
             session.add(cadre)
-            summary.created += 1
-        else:
-            summary.updated += 1
         cadre.role, cadre.active = role, True
         cadre.openid = _text(row.get("openid")) or cadre.openid
         cadre.wecom_userid = _text(row.get("wecom_userid")) or None
         cadre.phone = _text(row.get("phone")) or None
         cadre.unit = unit
-    if errors:
-        raise CadreImportError("; ".join(errors))
     session.flush()
-    return summary
+    return report
 
 
 def issue_invitation(session: Session, *, unit_code: str, name: str, now: datetime,
