@@ -13,13 +13,16 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import Integer, Table, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from bot import signing, wxml
+from bot.fastpath import NotPlain, RecentTouches, Refused, answer_plain
 from bot.ratelimit import WebhookLimits, webhook_limits
 from bot.replay import MAX_NONCE, nonce_guard
 from runtime import from_app, Runtime
 from config import TZ
 from handlers.dispatch import handle
+from handlers.routes import plain_question
 from handlers.sorting import pending_misses
 from handlers.types import Context
 from models import InboundMessage
@@ -97,6 +100,11 @@ def receive() -> Response:
     incoming = wxml.to_incoming(fields)
     if not incoming.openid:
         return _plain("bad request", 400)
+    key = wxml.dedupe_key(fields)
+    if plain_question(incoming):
+        fast = _answer_fast(rt, limits, body, key, incoming, crypto)
+        if fast is not None:
+            return fast
     try:
         refused = _admit(rt, limits, body, incoming.openid)
     except (OperationalError, DBAPIError):
@@ -105,7 +113,7 @@ def receive() -> Response:
     if refused is not None:
         return refused
     try:
-        reply, wake = _handle_once(rt, wxml.dedupe_key(fields), incoming)
+        reply, wake = _handle_once(rt, key, incoming)
     except (OperationalError, DBAPIError):
         # Database unreachable or restarting: no reply, so WeChat retries the delivery.
         log.exception("database error while handling a message")
@@ -117,6 +125,42 @@ def receive() -> Response:
     if wake:
         response.call_on_close(lambda: rt.kick(wake))
     return response
+
+
+def _answer_fast(rt: Runtime, limits: WebhookLimits, body: bytes, key: str, incoming: Any,
+                 crypto: signing.MessageCrypto | None) -> Response | None:
+    """A plain question on the fast path (bot/fastpath.py); None: take the full path."""
+    args = request.args
+
+    def admit(session: Session) -> str | None:
+        if not nonce_guard(current_app.extensions).fresh(args["timestamp"], args["nonce"],
+                                                         body, session):
+            return "nonce"
+        return None if limits.user_allowed(incoming.openid, session) else "rate"
+
+    touches = current_app.extensions.get("wastebot.touches")
+    if touches is None:
+        touches = current_app.extensions.setdefault("wastebot.touches", RecentTouches())
+    now = rt.clock()
+    try:
+        reply, ctx = answer_plain(rt.engine, rt.sessions,
+                                  {"config": rt.config, "now": now, "kb": rt.kb}, key, incoming,
+                                  admit, touches)
+    except NotPlain:
+        return None
+    except Refused as refused:
+        # A copied query string with another body; or a flood from one sender (answered
+        # politely so WeChat does not retry, the message dropped), as on the full path.
+        return _plain("forbidden", 403) if refused.kind == "nonce" else _plain("success", 200)
+    except (OperationalError, DBAPIError):
+        log.exception("database error while answering a question")
+        return _plain("unavailable", 503)
+    except Exception:  # the webhook's one process boundary, as on the full path
+        log.exception("handler failed for a plain question")
+        reply, ctx = APOLOGY, None
+    if ctx is not None:
+        _record_misses(rt, ctx, incoming.openid)
+    return _render(rt, crypto, incoming.openid, incoming.account, reply)
 
 
 def _admit(rt: Runtime, limits: WebhookLimits, body: bytes, openid: str) -> Response | None:
