@@ -85,7 +85,8 @@ class RecentTouches:
 
 
 @contextmanager
-def relaxed_transaction(engine: Engine, sessions: Callable[..., Session]) -> Iterator[Session]:
+def relaxed_transaction(engine: Engine, sessions: Callable[..., Session],
+                        now_async: bool = True) -> Iterator[Session]:
     """A transaction whose commit does not wait for the disk (see the module's docstring)."""
     with engine.connect() as conn:
         raw: Any = conn.connection.dbapi_connection if engine.dialect.name == "sqlite" else None
@@ -94,7 +95,7 @@ def relaxed_transaction(engine: Engine, sessions: Callable[..., Session]) -> Ite
             raw.execute("PRAGMA synchronous=NORMAL")
         try:
             with sessions(bind=conn) as session, session.begin():
-                if raw is None:
+                if raw is None and now_async:
                     session.execute(_ASYNC_COMMIT)
                 yield session
         finally:
@@ -104,8 +105,11 @@ def relaxed_transaction(engine: Engine, sessions: Callable[..., Session]) -> Ite
 
 def answer_plain(engine: Engine, sessions: Callable[..., Session], ctx_args: dict[str, Any],
                  key: str, m: Incoming, admit: Callable[[Session], str | None],
-                 touches: RecentTouches) -> tuple[str | None, Context | None]:
+                 touches: RecentTouches, store: bool = True) -> tuple[str | None, Context | None]:
     """(reply, context whose misses are still to be counted; None for a repeat).
+
+    With `store` False (Redis keeps the de-duplication, bot/dedupe.py) no row is written: the
+    transaction only reads the conversation, and touches the resident when that is due.
 
     `admit(session)` runs the nonce and rate checks in the transaction and returns the kind of
     refusal, or None. Raises NotPlain (nothing written) or Refused (after the commit, as on
@@ -115,20 +119,22 @@ def answer_plain(engine: Engine, sessions: Callable[..., Session], ctx_args: dic
     touched = False
     reply: str | None = None
     ctx: Context | None = None
-    with relaxed_transaction(engine, sessions) as session:
+    with relaxed_transaction(engine, sessions, now_async=store) as session:
         if session.execute(_CONVERSATION, {"openid": m.openid}).first() is not None:
             raise NotPlain()
         refused = admit(session)
         if refused is None:
             if not touches.fresh(m.openid, now):
+                if not store and engine.dialect.name != "sqlite":
+                    session.execute(_ASYNC_COMMIT)
                 touch_resident(session, m.openid, now, True)
                 touched = True
             ctx = Context(session=session, **ctx_args)
             reply = answer(ctx, m)
-            row_id = session.scalar(_CLAIM_WITH_REPLY, {"key": key, "openid": m.openid,
-                                                        "msg_type": m.msg_type, "now": now,
-                                                        "reply": reply or ""})
-            if row_id is None:  # a repeat: the first delivery's reply, nothing counted
+            params = {"key": key, "openid": m.openid, "msg_type": m.msg_type, "now": now,
+                      "reply": reply or ""}
+            if store and session.scalar(_CLAIM_WITH_REPLY, params) is None:
+                # A repeat: the first delivery's reply, nothing counted.
                 reply, ctx = session.scalar(_STORED_REPLY, {"key": key}) or None, None
     if refused is not None:
         raise Refused(refused)
