@@ -118,7 +118,7 @@ def profile(url: str, redis_url: str, n: int, work: Path, label: str) -> dict[st
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--redis", default="redis://127.0.0.1:6379/15")
+    ap.add_argument("--redis", default="redis://127.0.0.1:6379/13")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="wastebot-prof-"))
     rows = []
