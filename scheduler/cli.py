@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import time
 from datetime import date, datetime
 from pathlib import Path
+from typing import Callable
 
 import click
 from flask import current_app
@@ -32,8 +35,33 @@ def scheduler_run(once: bool, max_seconds: float | None, poll: float) -> None:
     """Run the scheduler (one active process; others stand by for the lock)."""
     from scheduler.runner import run
 
-    active = run(_rt(), max_seconds=max_seconds, once=once, poll_s=poll)
+    rt = _rt()
+    fast = soak_clock()
+    if fast is not None:  # bench/soak.py only: reminders come due under a fast clock
+        from scheduler import runner
+
+        rt = dataclasses.replace(rt, clock=fast)
+        # A scan every few seconds of real time (hours of the fast clock), not every minute.
+        runner.JOBS["reminders"] = (runner.JOBS["reminders"][0], 5)
+        runner.JOBS["outbox"] = (runner.JOBS["outbox"][0], 3)
+    active = run(rt, max_seconds=max_seconds, once=once, poll_s=poll)
     click.echo("scheduler: finished" if active else "scheduler: stood by, never active")
+
+
+def soak_clock() -> "Callable[[], datetime] | None":
+    """WASTEBOT_SOAK_CLOCK="<epoch>:<speed>" (bench/soak.py only, never in production): the
+    scheduler's clock runs `speed` times as fast as real time from the Unix time `epoch`, the
+    same in every scheduler process, so reminders come due within a short soak run."""
+    value = os.environ.get("WASTEBOT_SOAK_CLOCK", "")
+    if not value:
+        return None
+    epoch, speed = (float(part) for part in value.split(":"))
+
+    def clock() -> datetime:
+        now = time.time()
+        return datetime.fromtimestamp(epoch + (now - epoch) * speed, TZ)
+
+    return clock
 
 
 def _parse_at(value: str | None) -> datetime | None:
