@@ -38,13 +38,14 @@ sys.path.insert(0, str(ROOT))
 from bench.serve import Gunicorn, fresh_database  # noqa: E402
 from bot.simulator import WeChatServer, message_xml, new_msg_id  # noqa: E402
 from bot.wxml import dedupe_key, parse_fields  # noqa: E402
+from domain.geo import wgs84_to_gcj02  # noqa: E402
 from tests.fake_wechat import FakeWeChat  # noqa: E402
 
 TOKEN = "soak-token-0123456789"
 APP_ID, ACCOUNT = "wx_soak_app", "gh_soak"
 QUESTIONS = ["电池", "香蕉皮是什么垃圾", "塑料瓶属于什么垃圾", "旧衣服怎么扔", "外卖盒", "过期药品",
              "大骨头", "奶茶杯", "玻璃瓶", "用过的纸巾", "dianchi", "花生壳", "量子纠缠发生器"]
-SONGFENG = (31.23496, 121.46688)  # GCJ-02 near 松风路 (the demo district)
+SONGFENG = wgs84_to_gcj02(31.237005, 121.462388)  # 松风苑 in the demo district, as WeChat sends
 FLASK = [str(Path(sys.executable).parent / "flask"), "--app", "wsgi"]
 
 
@@ -170,8 +171,10 @@ class Soak:
                         else:
                             verify_and_close(s, rt.config, case, actor, now)
                             self.cadre_actions["close"] += 1
-            except Exception:  # noqa: BLE001 - PostgreSQL restarting: try again next second
+            except Exception as exc:  # noqa: BLE001 - PostgreSQL restarting: next second
                 self.cadre_actions["errors"] += 1
+                if self.cadre_actions["errors"] <= 3:
+                    print(f"  cadre: {type(exc).__name__}: {str(exc)[:160]}", flush=True)
         rt.close()
 
     # -- processes and faults -----------------------------------------------------------
@@ -189,7 +192,7 @@ class Soak:
         env = {**os.environ, **self.app_env_mapping(), "WASTEBOT_SOAK_CLOCK": self.soak_clock}
         log = open(self.work / f"{name}.log", "ab")
         proc = subprocess.Popen([*FLASK, "scheduler", "run", "--poll", "1",
-                                 "--max-seconds", str(int(self.duration + 240))], cwd=ROOT,
+                                 "--max-seconds", str(int(self.duration + 900))], cwd=ROOT,
                                 env=env, stdout=log, stderr=log, start_new_session=True)
         log.close()
         return proc
@@ -278,6 +281,10 @@ class Soak:
         with Session(self.admin) as s, s.begin():
             for name in ("units.csv", "units.geojson"):
                 import_units(s, read_unit_rows(demo / name))
+        with Session(self.admin) as s, s.begin():  # cadres with openids: reminders reach them
+            from models.cadre_service import import_cadres, read_cadre_rows
+
+            import_cadres(s, read_cadre_rows(demo / "cadres.csv"))
         epoch = time.time()
         # The scheduler's clock covers about five days of the district in the run's length.
         speed = max(1.0, 5 * 86400 / max(60.0, self.duration))
@@ -311,7 +318,11 @@ class Soak:
                 self.stop.set()
                 for t in threads:
                     t.join(timeout=30)
-                settle_until = time.monotonic() + 90  # photos and pushes catch up
+                # Photos deferred while the store was down are retried after STORAGE_RETRY
+                # (5 min, outbound/photos.py): wait for them, bounded.
+                from outbound.photos import STORAGE_RETRY
+
+                settle_until = time.monotonic() + STORAGE_RETRY.total_seconds() + 90
                 while time.monotonic() < settle_until and self._pending_photos() > 0:
                     time.sleep(3)
                 time.sleep(12)  # one more outbox round

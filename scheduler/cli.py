@@ -40,10 +40,14 @@ def scheduler_run(once: bool, max_seconds: float | None, poll: float) -> None:
     if fast is not None:  # bench/soak.py only: reminders come due under a fast clock
         from scheduler import runner
 
-        rt = dataclasses.replace(rt, clock=fast)
-        # A scan every few seconds of real time (hours of the fast clock), not every minute.
-        runner.JOBS["reminders"] = (runner.JOBS["reminders"][0], 5)
-        runner.JOBS["outbox"] = (runner.JOBS["outbox"][0], 3)
+        from outbound.delivery import deliver_due
+
+        # Only the reminder scan and a delivery round after it run on the fast clock (rows it
+        # writes are due on that clock), every 5 s of real time; photos, the rest of the
+        # outbox and pruning keep the real clock.
+        fast_rt = dataclasses.replace(rt, clock=fast)
+        scan = runner.JOBS["reminders"][0]
+        runner.JOBS["reminders"] = (lambda _rt: scan(fast_rt) + deliver_due(fast_rt), 5)
     active = run(rt, max_seconds=max_seconds, once=once, poll_s=poll)
     click.echo("scheduler: finished" if active else "scheduler: stood by, never active")
 
