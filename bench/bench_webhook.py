@@ -135,7 +135,7 @@ def verdict(name: str, app: Figures, light: Figures, floor: Figures, aim: float 
     ok = (aim is None or ratio >= aim) and light.p99_ms < 50 and errors == 0
     aim_text = f"aim >= {aim:.0%}" if aim is not None else "no throughput aim, for comparison"
     return (f"VERDICT {name} ({database}): {'PASS' if ok else 'MISS'} - {ratio:.0%} of the "
-            f"floor's throughput in the same run ({aim_text}), p99 {light.p99_ms:.1f} ms at "
+            f"floor's throughput measured just before it ({floor.rps:.0f} req/s; {aim_text}), p99 {light.p99_ms:.1f} ms at "
             f"light load ({app.p99_ms:.1f} ms saturated; aim < 50 ms), {errors} errors")
 
 
@@ -173,7 +173,7 @@ def main() -> int:
     redis_url = _redis_url()
     print(f"webhook benchmark: gunicorn {args.workers} workers x {args.server_threads} thread(s), "
           f"wrk -t{args.threads} -c{args.connections} -d{args.seconds}s, {os.cpu_count()} CPUs; "
-          f"every run below is compared with the floor measured in this same run")
+          f"every run below is compared with the floor measured just before it, in this run")
     if not redis_url:
         print("  (no Redis answers at BENCH_REDIS_URL: the '+ Redis' runs are skipped)")
     results: dict[str, tuple[Figures, Figures, str]] = {}
@@ -207,40 +207,47 @@ def main() -> int:
             warm_up(app.url)
             for name, make in (("sorting questions", sorting_lines),
                                ("complaint steps", complaint_lines)):
-                results[f"{name}{suffix} [{database}]"] = (*measure(app.url, make), database)
+                key = f"{name}{suffix} [{database}]"
+                # The floor again just before each run: on a shared machine the load changes
+                # within a run of several minutes, and each ratio uses its neighbouring floor.
+                floors[key] = run_wrk(floor.url, sorting_lines(server, expect, 500), work,
+                                      args.seconds, args.threads, args.connections)
+                results[key] = (*measure(app.url, make), database)
 
+    floors: dict[str, Figures] = {}
     with Gunicorn("bench.floor_app:create_app()", {**env, "DATABASE_URL": "sqlite://"},
                   workers=args.workers, threads=args.server_threads,
                   log_path=work / "floor.log") as floor:
         run_wrk(floor.url, sorting_lines(server, 2000, 500), work, 2, args.threads,
                 args.connections)  # warm-up
         results["floor"] = (*measure(floor.url, sorting_lines), "none")
-    url, label, cleanup = fresh_database(work, "webhook")
-    try:
-        serve_app(url, label, "db", "")
-        if redis_url and label == "PostgreSQL":
-            serve_app(url, label, "db-redis", redis_url)
-    finally:
-        cleanup()  # type: ignore[operator]
-    if label == "PostgreSQL":  # SQLite's figure beside it (the embedded default)
-        from bot.cli import upgrade_database
+        floors["floor"] = results["floor"][0]
+        url, label, cleanup = fresh_database(work, "webhook")
+        try:
+            serve_app(url, label, "db", "")
+            if redis_url and label == "PostgreSQL":
+                serve_app(url, label, "db-redis", redis_url)
+        finally:
+            cleanup()  # type: ignore[operator]
+        if label == "PostgreSQL":  # SQLite's figure beside it (the embedded default)
+            from bot.cli import upgrade_database
 
-        sqlite_url = f"sqlite:///{work / 'webhook.sqlite3'}"
-        upgrade_database(sqlite_url)
-        serve_app(sqlite_url, "SQLite (WAL)", "sqlite", "")
-    floor_fig = results["floor"][0]
-    print(f"{'run':<42}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}{'vs floor':>10}"
-          f"   light load: {'req/s':>6}{'p50 ms':>8}{'p99 ms':>8}")
+            sqlite_url = f"sqlite:///{work / 'webhook.sqlite3'}"
+            upgrade_database(sqlite_url)
+            serve_app(sqlite_url, "SQLite (WAL)", "sqlite", "")
+    print(f"{'run':<42}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'errors':>8}{'floor':>7}"
+          f"{'vs floor':>10}   light load: {'req/s':>6}{'p50 ms':>8}{'p99 ms':>8}")
     for name, (fig, light, _db) in results.items():
+        near = floors[name].rps
         print(f"{name:<42}{fig.rps:>8.0f}{fig.p50_ms:>8.1f}{fig.p99_ms:>8.1f}"
-              f"{fig.errors + light.errors:>8}{fig.rps / floor_fig.rps:>10.0%}"
+              f"{fig.errors + light.errors:>8}{near:>7.0f}{fig.rps / near if near else 0:>10.0%}"
               f"   {'':>12}{light.rps:>6.0f}{light.p50_ms:>8.1f}{light.p99_ms:>8.1f}")
     for name, (fig, light, database) in results.items():
         if name == "floor":
             continue
         base = name.split(" [")[0]
         aim = AIMS.get(base) if database == "PostgreSQL" else None
-        print(verdict(base, fig, light, floor_fig, aim, database))
+        print(verdict(base, fig, light, floors[name], aim, database))
     if any(f.errors for (a, b, _db) in results.values() for f in (a, b)):
         print(f"errors: see the server logs in {work}")
     else:
