@@ -40,14 +40,26 @@ def scheduler_run(once: bool, max_seconds: float | None, poll: float) -> None:
     if fast is not None:  # bench/soak.py only: reminders come due under a fast clock
         from scheduler import runner
 
-        from outbound.delivery import deliver_due
+        from sqlalchemy import update
 
-        # Only the reminder scan and a delivery round after it run on the fast clock (rows it
-        # writes are due on that clock), every 5 s of real time; photos, the rest of the
-        # outbox and pruning keep the real clock.
-        fast_rt = dataclasses.replace(rt, clock=fast)
-        scan = runner.JOBS["reminders"][0]
-        runner.JOBS["reminders"] = (lambda _rt: scan(fast_rt) + deliver_due(fast_rt), 5)
+        from models import OutboxMessage
+        from reminders.scan import scan
+
+        def soak_reminder_job(_rt: object) -> int:
+            """The scan on the fast clock, every 5 s of real time. What it writes is made due
+            on the real clock, so that every deliverer (this process's outbox job, the web
+            workers' kicks) leases the outbox on one clock: two clocks would each see the
+            other's leases as expired and send twice."""
+            real_now = datetime.now(TZ)
+            with rt.sessions.begin() as session:
+                written = len(scan(session, rt.config, fast()))  # type: ignore[misc]
+                session.execute(update(OutboxMessage).where(
+                    OutboxMessage.status == "pending", OutboxMessage.next_attempt_at > real_now)
+                    .values(next_attempt_at=real_now))
+            return written
+
+        runner.JOBS["reminders"] = (soak_reminder_job, 5)
+
     active = run(rt, max_seconds=max_seconds, once=once, poll_s=poll)
     click.echo("scheduler: finished" if active else "scheduler: stood by, never active")
 
