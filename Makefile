@@ -7,7 +7,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run serve migrate demo lint test test-sqlite test-pg bench browser migration clean
+.PHONY: install run serve migrate demo lint test test-sqlite test-pg bench soak browser migration clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,3 +65,8 @@ migration: install
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Soak test with faults on PostgreSQL (loopback; not part of `make test`): see docs/BENCHMARKS.md.
+SOAK_MINUTES ?= 10
+soak: install
+	SOAK_MINUTES=$(SOAK_MINUTES) $(PY) bench/soak.py

@@ -13,13 +13,17 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from sqlalchemy import Integer, Table, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from bot import signing, wxml
+from bot.dedupe import Answered, Busy, RedisInbox, redis_inbox
+from bot.fastpath import NotPlain, RecentTouches, Refused, answer_plain
 from bot.ratelimit import WebhookLimits, webhook_limits
 from bot.replay import MAX_NONCE, nonce_guard
 from runtime import from_app, Runtime
 from config import TZ
 from handlers.dispatch import handle
+from handlers.routes import plain_question
 from handlers.sorting import pending_misses
 from handlers.types import Context
 from models import InboundMessage
@@ -97,6 +101,14 @@ def receive() -> Response:
     incoming = wxml.to_incoming(fields)
     if not incoming.openid:
         return _plain("bad request", 400)
+    key = wxml.dedupe_key(fields)
+    inbox = redis_inbox(current_app.extensions, rt.config.REDIS_URL)
+    if inbox is not None:
+        return _receive_with_redis(rt, limits, inbox, body, key, incoming, crypto)
+    if plain_question(incoming):
+        fast = _answer_fast(rt, limits, body, key, incoming, crypto)
+        if fast is not None:
+            return fast
     try:
         refused = _admit(rt, limits, body, incoming.openid)
     except (OperationalError, DBAPIError):
@@ -104,18 +116,104 @@ def receive() -> Response:
         return _plain("unavailable", 503)
     if refused is not None:
         return refused
+    return _full_path(rt, key, incoming, crypto)
+
+
+def _full_path(rt: Runtime, key: str, incoming: Any, crypto: signing.MessageCrypto | None,
+               inbox: RedisInbox | None = None) -> Response:
+    """Any message, in one transaction that claims its key in the database first."""
     try:
-        reply, wake = _handle_once(rt, wxml.dedupe_key(fields), incoming)
+        reply, wake = _handle_once(rt, key, incoming)
     except (OperationalError, DBAPIError):
         # Database unreachable or restarting: no reply, so WeChat retries the delivery.
         log.exception("database error while handling a message")
+        if inbox is not None:
+            inbox.release(key)
         return _plain("unavailable", 503)
     except Exception:  # the webhook's one process boundary: log it, apologise, carry on
         log.exception("handler failed for %s", incoming.msg_type)
         reply, wake = APOLOGY, set()
+    if inbox is not None:
+        if reply == APOLOGY:
+            inbox.release(key)  # rolled back: a retry is handled afresh, as without Redis
+        else:
+            inbox.answered(key, reply)
     response = _render(rt, crypto, incoming.openid, incoming.account, reply)
     if wake:
         response.call_on_close(lambda: rt.kick(wake))
+    return response
+
+
+def _receive_with_redis(rt: Runtime, limits: WebhookLimits, inbox: RedisInbox, body: bytes,
+                        key: str, incoming: Any,
+                        crypto: signing.MessageCrypto | None) -> Response:
+    """With REDIS_URL: nonce, rate and the delivery key in Redis (bot/dedupe.py); a plain
+    question then needs no database write. Redis unreachable: the database's paths."""
+    try:
+        refused = _admit(rt, limits, body, incoming.openid)  # Redis: no statement
+    except (OperationalError, DBAPIError):
+        log.exception("database error while checking a delivery's nonce and rate")
+        return _plain("unavailable", 503)
+    if refused is not None:
+        return refused
+    claim = inbox.claim(key)
+    if isinstance(claim, Answered):
+        return _render(rt, crypto, incoming.openid, incoming.account, claim.reply)
+    if isinstance(claim, Busy):
+        return _plain("unavailable", 503)  # the first delivery is still being answered
+    store = claim is None  # Redis down: the database keeps the key
+    if plain_question(incoming):
+        fast = _answer_fast(rt, limits, body, key, incoming, crypto, admitted=True,
+                            store=store)
+        if fast is not None:
+            if claim is not None:
+                reply = getattr(fast, "wastebot_reply", None)
+                if fast.status_code == 503 or reply == APOLOGY:
+                    inbox.release(key)
+                else:
+                    inbox.answered(key, reply)
+            return fast
+    return _full_path(rt, key, incoming, crypto, inbox if claim is not None else None)
+
+
+def _answer_fast(rt: Runtime, limits: WebhookLimits, body: bytes, key: str, incoming: Any,
+                 crypto: signing.MessageCrypto | None, admitted: bool = False,
+                 store: bool = True) -> Response | None:
+    """A plain question on the fast path (bot/fastpath.py); None: take the full path."""
+    args = request.args
+
+    def admit(session: Session) -> str | None:
+        if admitted:
+            return None
+        if not nonce_guard(current_app.extensions).fresh(args["timestamp"], args["nonce"],
+                                                         body, session):
+            return "nonce"
+        return None if limits.user_allowed(incoming.openid, session) else "rate"
+
+    touches = current_app.extensions.get("wastebot.touches")
+    if touches is None:
+        touches = current_app.extensions.setdefault("wastebot.touches", RecentTouches())
+    now = rt.clock()
+    try:
+        reply, ctx = answer_plain(rt.engine, rt.sessions,
+                                  {"config": rt.config, "now": now, "kb": rt.kb}, key, incoming,
+                                  admit, touches, store=store)
+    except NotPlain:
+        return None
+    except Refused as refused:
+        # A copied query string with another body; or a flood from one sender (answered
+        # politely so WeChat does not retry, the message dropped), as on the full path.
+        return _plain("forbidden", 403) if refused.kind == "nonce" else _plain("success", 200)
+    except (OperationalError, DBAPIError):
+        log.exception("database error while answering a question")
+        return _plain("unavailable", 503)
+    except Exception:  # the webhook's one process boundary, as on the full path
+        log.exception("handler failed for a plain question")
+        reply, ctx = APOLOGY, None
+    if ctx is not None:
+        _record_misses(rt, ctx, incoming.openid)
+    response = _render(rt, crypto, incoming.openid, incoming.account, reply)
+    response.wastebot_reply = reply  # type: ignore[attr-defined]  # for the Redis inbox
     return response
 
 

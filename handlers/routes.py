@@ -7,11 +7,12 @@ catch-alls. Capabilities plug in here without touching the webhook.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from handlers import basic, cadre, complaint, my_cases, quiz, sorting
 from handlers.predicates import (click, click_prefix, event, in_flow, msg_type, text_is,
                                  text_matches, textual)
-from handlers.types import Handler, Predicate
+from handlers.types import Handler, Incoming, Predicate
 
 
 @dataclass(frozen=True)
@@ -55,3 +56,39 @@ EXPIRED_NOTICE: dict[str, str] = {
     complaint.FLOW: complaint.EXPIRED,
     cadre.FLOW: cadre.EXPIRED,
 }
+
+
+class _NeedsState(Exception):
+    """A predicate asked the context for something: it depends on stored state."""
+
+
+class _MessageOnly:
+    """A stand-in context for `plain_question`: no conversation, and nothing else to read."""
+
+    def __init__(self, openid: str) -> None:
+        # conversation.current() answers from this cache without a session: no conversation.
+        self.cache = {("conv", openid): None}
+
+    def __getattr__(self, name: str) -> object:
+        raise _NeedsState(name)
+
+
+def plain_question(m: Incoming) -> bool:
+    """True when `m` reaches the sorting route for a user with no conversation open, judged
+    from the message alone (the caller checks that no conversation row exists).
+
+    A route before "sorting" whose predicate needs stored state (a survey awaiting an answer)
+    makes the message not plain: it is handled on the full path.
+    """
+    if m.msg_type not in ("text", "voice") or not m.text:
+        return False
+    ctx: Any = _MessageOnly(m.openid)
+    for route in ROUTES:
+        if route.name == "sorting":
+            return True
+        try:
+            if route.when(ctx, m):
+                return False
+        except _NeedsState:
+            return False
+    return False
