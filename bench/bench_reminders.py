@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from bench.serve import fresh_database  # noqa: E402
+from tests.support.serve import fresh_database  # noqa: E402
 from config import TZ, Config  # noqa: E402
 from models import Case, OutboxMessage, Unit, make_engine, make_session_factory  # noqa: E402
 from models.cases import DISPATCHED  # noqa: E402

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-from bench.serve import Gunicorn, fresh_database  # noqa: E402
+from tests.support.serve import Gunicorn, fresh_database  # noqa: E402
 from bot.simulator import WeChatServer, message_xml, new_msg_id  # noqa: E402
 
 TOKEN = "bench-token"

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import event  # noqa: E402
 
-from bench.serve import fresh_database  # noqa: E402
+from tests.support.serve import fresh_database  # noqa: E402
 from bot.simulator import WeChatServer, message_xml, new_msg_id  # noqa: E402
 
 TOKEN = "bench-token-0123456789"

@@ -35,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.serve import Gunicorn, fresh_database  # noqa: E402
+from tests.support.serve import Gunicorn, fresh_database  # noqa: E402
 from bot.simulator import WeChatServer, message_xml, new_msg_id  # noqa: E402
 from bot.wxml import dedupe_key, parse_fields  # noqa: E402
 from domain.geo import wgs84_to_gcj02  # noqa: E402

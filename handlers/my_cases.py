@@ -87,6 +87,11 @@ def survey_answer(ctx: Context, m: Incoming) -> bool:
     """Predicate: a survey reply from someone with a closed case awaiting an answer."""
     if m.msg_type not in ("text", "voice") or not m.text:
         return False
+    # Judge the words first: most messages are no survey answer, and then no state is read
+    # (which keeps plain sorting questions on the webhook's fast path).
+    if not any(answer != (None, None) for answer in (_parse(m.text, asking_fixed=True),
+                                                    _parse(m.text, asking_fixed=False))):
+        return False
     case = _awaiting(ctx, m.openid)
     if case is None:
         return False

@@ -16,7 +16,7 @@ import pytest
 import requests
 from sqlalchemy import func, select, text
 
-from bench.serve import Gunicorn, schema_url
+from tests.support.serve import Gunicorn, schema_url
 from cli.db import upgrade_database
 from bot.simulator import WeChatServer, message_xml, new_msg_id
 from models import Case, InboundMessage, make_engine, make_session_factory

@@ -334,7 +334,7 @@ def test_two_app_processes_separate_media_dirs_one_bucket(
     photo and thumbnail on its signed-in dashboard."""
     import requests
 
-    from bench.serve import Gunicorn
+    from tests.support.serve import Gunicorn
     from tests.support.settings import SAMPLE_AES_KEY, SAMPLE_APP_ID, TEST_TOKEN
     from tests.support.dashboard import csrf_token
 

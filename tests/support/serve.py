@@ -11,7 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Callable, Mapping
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 
 
