@@ -10,13 +10,13 @@ from typing import Any, Iterator
 import pytest
 from PIL import Image
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from cli.chat import ChatSession
 from outbound.photos import fetch_pending
 from bot.simulator import WeChatServer
 from models import CasePhoto
 from tests.support.complaints import SONGFENG
+from tests.support.served import serve_in_thread
 
 
 @pytest.fixture
@@ -26,12 +26,8 @@ def config_overrides() -> dict[str, Any]:
 
 @pytest.fixture
 def served(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with serve_in_thread(app) as url:
+        yield url
 
 
 def phone_photo(path: Path) -> Path:

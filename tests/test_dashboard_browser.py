@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any, Iterator
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from models.cases import CLOSED
 from tests.support.settings import deliver
 from tests.support.dashboard import ADMIN, REPORTER, UNIT_USER, Seeded, case_row, seed
+from tests.support.served import serve_in_thread
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -23,15 +23,8 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 @pytest.fixture
 def server(app: Any) -> Iterator[str]:
     """The app on a loopback port, served from a thread."""
-    from werkzeug.serving import make_server
-
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-    thread.join()
-    srv.server_close()
+    with serve_in_thread(app) as url:
+        yield url
 
 
 @pytest.fixture
