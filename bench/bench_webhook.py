@@ -230,7 +230,7 @@ def main() -> int:
         finally:
             cleanup()  # type: ignore[operator]
         if label == "PostgreSQL":  # SQLite's figure beside it (the embedded default)
-            from bot.cli import upgrade_database
+            from cli.db import upgrade_database
 
             sqlite_url = f"sqlite:///{work / 'webhook.sqlite3'}"
             upgrade_database(sqlite_url)
