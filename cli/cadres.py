@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from cli.sheets import import_sheet
 from config import TZ
 from runtime import from_app
 
@@ -21,14 +22,9 @@ def cadres_import(file: Path, dry_run: bool) -> None:
 
     All or nothing: every bad row is reported with its row number and nothing is written.
     """
-    from services.cadres import CadreImportError, import_cadres, read_cadre_rows
+    from services.cadres import import_cadres, read_cadre_rows
 
-    try:
-        with from_app(current_app).sessions.begin() as session:
-            report = import_cadres(session, read_cadre_rows(file), dry_run=dry_run)
-    except CadreImportError as exc:
-        raise click.ClickException(exc.report(file.name)) from None
-    click.echo("\n".join(report.lines()))
+    import_sheet(file, read_cadre_rows, import_cadres, dry_run)
 
 
 @cadres_cli.command("invite")

@@ -4,11 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from runtime import from_app
-from services.spreadsheets import SheetImportError
+from cli.sheets import import_sheet
 from services.units import import_units, read_unit_rows
 
 units_cli = AppGroup("units", help="Responsible units and their service areas.")
@@ -22,13 +20,5 @@ def units_import(path: Path, dry_run: bool) -> None:
 
     All or nothing: every bad row is reported with its row number and nothing is written.
     """
-    try:
-        rows = read_unit_rows(path)
-        with from_app(current_app).sessions.begin() as session:
-            report = import_units(session, rows, dry_run=dry_run)
-    except SheetImportError as exc:
-        raise click.ClickException(exc.report(path.name)) from None
-    except ValueError as exc:  # a file that is not what its name says (bad JSON, bad zip)
-        raise click.ClickException(f"{path.name}: {exc}") from None
-    click.echo("\n".join(report.lines()))
+    import_sheet(path, read_unit_rows, import_units, dry_run)
 

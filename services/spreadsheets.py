@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,9 +96,13 @@ def read_rows(path: str | Path, columns: Mapping[str, Sequence[str]],
 def _xlsx_grid(path: Path) -> list[list[Any]]:
     """The active sheet's values; every cell of a merged range holds its top-left value."""
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     # Not read_only: read-only sheets do not know their merged cells.
-    wb = load_workbook(path, data_only=True)
+    try:
+        wb = load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, KeyError, InvalidFileException) as exc:  # not a workbook inside
+        raise TableFormatError("不是有效的 .xlsx 文件，无法打开（请在 Excel 或 WPS 中另存为 .xlsx）") from exc
     try:
         ws = wb.active
         if ws is None:

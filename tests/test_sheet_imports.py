@@ -205,3 +205,14 @@ def test_dashboard_upload_shows_what_was_created_and_updated(client: Any, runtim
     html = upload(client, "/dashboard/units/import", path)
     assert "导入完成" in html and "<td>新建</td><td>D01-S01-C09 新村社区</td>" in html
     assert "<td>更新</td><td>D01-S01 " in html and count(runtime, Unit) == before + 1
+
+
+@pytest.mark.parametrize("noun", ["units", "cadres"])
+def test_a_file_that_is_not_a_workbook_gets_one_clear_line(app: Any, tmp_path: Path, noun: str) -> None:
+    """Both imports go through one helper: a broken .xlsx is a message, not a traceback."""
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"this is not a zip file")
+    result = app.test_cli_runner().invoke(args=[noun, "import", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output == ("Error: broken.xlsx：1 处问题，未写入任何数据：\n"
+                             "  文件：不是有效的 .xlsx 文件，无法打开（请在 Excel 或 WPS 中另存为 .xlsx）\n")
