@@ -23,6 +23,7 @@ from domain.calendar_notice import Notice
 from domain.workcal import WorkCalendar
 from models.calendar import CalendarDay
 from models.messaging import Counter
+from services.stamped import StampedCache
 
 STAMP = "calendar:entries"  # the counters row bumped by every entry
 STAMP_TTL_S = 2.0
@@ -31,36 +32,19 @@ _caches: "weakref.WeakKeyDictionary[Engine, CalendarCache]" = weakref.WeakKeyDic
 _guard = threading.Lock()
 
 
-class CalendarCache:
+class CalendarCache(StampedCache[WorkCalendar]):
     """One process's calendar for one database."""
 
     def __init__(self, ttl_s: float = STAMP_TTL_S,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.ttl_s = ttl_s
-        self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._calendar: WorkCalendar | None = None
-        self._stamp: int | None = None
-        self._checked_at = float("-inf")
-        self._generation = 0  # bumped by changed(): a check that raced an entry is not kept
-
-    def changed(self) -> None:
-        with self._lock:
-            self._generation += 1
-            self._checked_at = float("-inf")
+        super().__init__(ttl_s, monotonic)
 
     def calendar(self, session: Session) -> WorkCalendar:
-        started = self._monotonic()
-        calendar, generation = self._calendar, self._generation
-        if calendar is not None and started - self._checked_at < self.ttl_s:
-            return calendar
-        stamp = session.scalar(select(Counter.value).where(Counter.name == STAMP))
-        if calendar is None or stamp != self._stamp:
-            calendar = build_calendar(session)
-        with self._lock:
-            if generation == self._generation:
-                self._calendar, self._stamp, self._checked_at = calendar, stamp, started
-        return calendar
+        return self.get(session, _stamp, build_calendar)
+
+
+def _stamp(session: Session) -> int | None:
+    return session.scalar(select(Counter.value).where(Counter.name == STAMP))
 
 
 def build_calendar(session: Session, without_year: int | None = None) -> WorkCalendar:

@@ -23,6 +23,7 @@ from domain.sorting.kb import KnowledgeBase, load_kb
 from domain.sorting.matcher import Matcher
 from domain.sorting.model import Item
 from models import KbItem
+from services.stamped import StampedCache
 
 Stamp = tuple[int, datetime | None]
 STAMP_TTL_S = 2.0
@@ -36,14 +37,9 @@ class KbService:
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.data_dir = data_dir
         self.city = city
-        self.ttl_s = ttl_s
-        self._monotonic = monotonic
         self._lock = threading.Lock()
         self._base: KnowledgeBase | None = None
-        self._matcher: Matcher | None = None
-        self._stamp: Stamp | None = None
-        self._checked_at = float("-inf")
-        self._generation = 0  # bumped by changed(): a check that raced an edit is not kept
+        self._cache: StampedCache[Matcher] = StampedCache(ttl_s, monotonic)
         _listen_for_edits()
         _services.add(self)
 
@@ -61,27 +57,23 @@ class KbService:
 
     def changed(self) -> None:
         """The office's edits changed in this process: check the stamp on the next call."""
-        with self._lock:
-            self._generation += 1
-            self._checked_at = float("-inf")
+        self._cache.changed()
 
     def matcher(self, session: Session) -> Matcher:
         """A matcher that includes the office's edits (at most STAMP_TTL_S old)."""
-        started = self._monotonic()
-        matcher, generation = self._matcher, self._generation
-        if matcher is not None and started - self._checked_at < self.ttl_s:
-            return matcher
-        stamp: Stamp = tuple(session.execute(  # type: ignore[assignment]
-            select(func.count(KbItem.id), func.max(KbItem.updated_at))).one())
-        if matcher is None or stamp != self._stamp:
-            rows = session.scalars(select(KbItem).where(KbItem.deleted.is_(False))).all()
-            edits = [Item(r.name, r.category, tuple(a for a in r.aliases.split("|") if a), r.tip)
-                     for r in rows]
-            matcher = Matcher(self.base().with_items(edits) if edits else self.base())
-        with self._lock:
-            if generation == self._generation:
-                self._matcher, self._stamp, self._checked_at = matcher, stamp, started
-        return matcher
+        return self._cache.get(session, _stamp, self._build)
+
+    def _build(self, session: Session) -> Matcher:
+        rows = session.scalars(select(KbItem).where(KbItem.deleted.is_(False))).all()
+        edits = [Item(r.name, r.category, tuple(a for a in r.aliases.split("|") if a), r.tip)
+                 for r in rows]
+        return Matcher(self.base().with_items(edits) if edits else self.base())
+
+
+def _stamp(session: Session) -> Stamp:
+    """Row count and newest edit of kb_items: moves with every edit."""
+    count, newest = session.execute(select(func.count(KbItem.id), func.max(KbItem.updated_at))).one()
+    return count, newest
 
 
 def _listen_for_edits() -> None:
