@@ -183,7 +183,8 @@ def infer(index: Index, k: str, category_of: CategoryOf, onto: Ontology | None =
     """An unknown name judged by a known tail, a deciding prefix or its class; disagreement asks back."""
     onto = onto or Ontology(())
     prefix = onto.prefix_class(k)
-    sized = [m for m in onto.head_classes(k, _known_category(index, category_of)) if m.cls.category in (BULKY, RENOVATION)]
+    heads = onto.head_classes(k, _known_category(index, category_of))
+    sized = [m for m in heads if m.cls.category in (BULKY, RENOVATION)]
     if sized and prefix is not None and not _RISKY.search(sized[0].rest):
         return _class_answer(sized[0], city, 0.85)  # a bamboo chair is furniture first, bamboo second
     if prefix is not None and _prefix_applies(index, onto, prefix, k, category_of):
@@ -194,7 +195,6 @@ def infer(index: Index, k: str, category_of: CategoryOf, onto: Ontology | None =
             return Resolution("item", found.names, confidence=round(0.8 + 0.15 * len(name) / len(k), 3),
                               matched_by="compound", inferred=True, via=name)
         return _class_answer(prefix, city, 0.85)
-    heads = onto.head_classes(k, _known_category(index, category_of))
     head = heads[0] if heads else None
     tail = _tail(index, k, category_of)
     if tail is not None and tail[1].kind == "special" and head is not None and head.how == "part":
