@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 
 from domain.sorting.check import find_problems
-from domain.sorting.kb import KnowledgeBase, load_kb, read_profile
+from domain.sorting.kb import KnowledgeBase, read_profile
 from domain.sorting.matcher import Matcher
 from domain.sorting.model import BULKY, CATEGORIES, FOOD, HAZARDOUS, RECYCLABLE, RENOVATION, RESIDUAL
 from domain.sorting.render import render_reply
 
-DATA = Path(__file__).resolve().parents[2] / "data"
 
 #: key → (name, regulation, regulation_date)
 REGULATIONS = {
@@ -47,16 +46,6 @@ BINS = {
 CITIES = sorted(REGULATIONS)
 #: The cities whose overrides this file owns (Shanghai's are checked by the checker's own run).
 NEW_CITIES = ["beijing", "chongqing", "guangzhou", "hangzhou", "shenzhen"]
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_kb(DATA / "kb")
-
-
-@pytest.fixture(scope="module")
-def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher(kb)
 
 
 # --- profiles ---------------------------------------------------------------------------------

@@ -4,16 +4,10 @@ from pathlib import Path
 import pytest
 
 from domain.sorting.evaluation import evaluate, read_eval, verdict
-from domain.sorting.kb import load_kb
 from domain.sorting.matcher import Matcher
 from domain.sorting.model import Answer, Classification
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-
-
-@pytest.fixture(scope="module")
-def matcher() -> Matcher:
-    return Matcher(load_kb(DATA / "kb"))
 
 
 @pytest.mark.parametrize("city", ["shanghai", "national"])

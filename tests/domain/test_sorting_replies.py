@@ -1,29 +1,17 @@
 """Replies, guides, JSON export and quiz grading on the real data."""
 import random
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.sorting.export import classification_to_json
-from domain.sorting.kb import KnowledgeBase, load_kb
+from domain.sorting.kb import KnowledgeBase
 from domain.sorting.matcher import Matcher
 from domain.sorting.model import CATEGORIES, FOUR_BINS
 from domain.sorting.quiz import grade, make_question
 from domain.sorting.render import render_reply
 
-DATA = Path(__file__).resolve().parents[2] / "data"
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_kb(DATA / "kb")
-
-
-@pytest.fixture(scope="module")
-def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher(kb)
 
 
 def reply(matcher: Matcher, kb: KnowledgeBase, text: str, city: str = "shanghai") -> str:
