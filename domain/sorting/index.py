@@ -4,15 +4,14 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Mapping
 
-from pypinyin import lazy_pinyin
-
 from domain.sorting.model import Item, Special
 from domain.sorting.normalize import key
+from domain.sorting.pinyin_cache import syllable_table, syllables
 
 
 def pinyin_full(text: str) -> str:
     """Toneless pinyin without separators ("香蕉皮" → "xiangjiaopi")."""
-    return "".join(lazy_pinyin(text, errors="default")).lower()
+    return "".join(syllables(text)).lower()
 
 
 def _add(table: dict[str, list[str]], k: str, name: str) -> None:
@@ -83,9 +82,9 @@ class Index:
         return list(found)
 
     @cached_property
-    def _syllables(self) -> dict[str, list[str]]:
-        """Toneless pinyin syllables of every non-latin key (one pypinyin call per key)."""
-        return {k: lazy_pinyin(k, errors="default") for k in (*self.exact, *self.specials) if not k.isascii()}
+    def _syllables(self) -> dict[str, tuple[str, ...]]:
+        """Toneless pinyin syllables of every non-latin key (from the on-disk cache where it has them)."""
+        return syllable_table(k for k in (*self.exact, *self.specials) if not k.isascii())
 
     @cached_property
     def key_pinyin(self) -> dict[str, str]:
@@ -103,11 +102,12 @@ class Index:
     def _pinyin(self) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
         full: dict[str, list[str]] = {}
         initials: dict[str, list[str]] = {}
+        name_keys = {name: key(name) for name in self.items}
         for k, names in self.exact.items():
             if not k.isascii():
                 for name in names:
                     _add(full, self.key_pinyin[k], name)
-                    if key(name) == k:  # initials of names only: aliases make too many collisions
+                    if name_keys.get(name) == k:  # initials of names only: aliases make too many collisions
                         _add(initials, self._initials(k), name)
         for k in self.specials:
             if not k.isascii():

@@ -45,8 +45,14 @@ def _is_noise(ch: str) -> bool:
     return cat[0] in "PSZC"
 
 
+#: Text made only of these needs no per-character look: most keys and queries (a load-time saving).
+_PLAIN = re.compile(r"[\u4e00-\u9fff0-9A-Za-z]*")
+
+
 def strip_noise(text: str) -> str:
     """Drop punctuation, emoji and whitespace."""
+    if _PLAIN.fullmatch(text):
+        return text
     return "".join(ch for ch in text if not _is_noise(ch))
 
 
