@@ -10,23 +10,15 @@ frequency, for the team and the office to fill.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from domain.sorting.kb import NATIONAL, load_kb
 from domain.sorting.matcher import Matcher
+from domain.sorting.pinyin_cache import jieba_dictionary
 
 DEFAULT_MIN_FREQ = 200
-
-
-def jieba_dictionary() -> Path:
-    """Path of jieba's bundled dict.txt (found without importing jieba)."""
-    spec = importlib.util.find_spec("jieba")
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("jieba is not installed")
-    return Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
 
 
 def frequent_nouns(path: Path, min_freq: int = DEFAULT_MIN_FREQ) -> list[tuple[str, int]]:

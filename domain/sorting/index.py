@@ -6,7 +6,7 @@ from typing import Mapping
 
 from domain.sorting.model import Item, Special
 from domain.sorting.normalize import key
-from domain.sorting.pinyin_cache import syllable_table, syllables
+from domain.sorting.pinyin_cache import syllable_table, syllables, two_char_words
 
 
 def pinyin_full(text: str) -> str:
@@ -140,6 +140,7 @@ class Index:
     def warm(self) -> None:
         """Build the lazy tables now."""
         _ = self.pinyin, self._pinyin_by_len, self._by_char, self.key_pinyin, self.suffix_categories
+        two_char_words()
 
 
 def _by_length(keys: list[str]) -> dict[int, list[str]]:

@@ -2,16 +2,43 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from domain.sorting.intents import chitchat_kind, guide_category
 from domain.sorting.kb import NATIONAL, KnowledgeBase
 from domain.sorting.model import Answer, Classification, ResolvedPart, Special
-from domain.sorting.normalize import Normalizer, english_bare, key, strip_english, strip_noise, strip_wrappers
+from domain.sorting.normalize import (Normalizer, english_bare, key, strip_english, strip_noise, strip_pinyin,
+                                      strip_wrappers)
 from domain.sorting.stages import OK_CONFIDENCE, CategoryOf, Resolution, resolve
 
 _SEPARATORS = re.compile(r"[,，、;；/|\s]+|还有|以及|和|跟|与|及|加上|外加|或者|或")
-_EN_SEPARATORS = re.compile(r"\s*(?:[,;/|&]|\band\b|\bor\b)\s*")
+_LIST_PUNCT = re.compile(r"[,，、;；]")
+_EN_SEPARATORS = re.compile(r"\s*(?:[,;/|&]|\band\b|\bor\b|\bhe\b|\bgen\b)\s*")  # "he", "gen": pinyin 和, 跟
 _MAX_PARTS = 8
+
+
+# A thing together with what holds it or hangs on it: answered part by part.
+_WITH_HOLDER = re.compile(r"^(?:贴着|绑着|带着|连着|装着|装了|包着|带有|带)(.{1,10}?)的(.{2,})$")
+_JOINED = re.compile(r"(?<=.{2})(?:连同|连着|连带|连|带着)(?=.{2})")
+
+
+def _as_list(text: str, known: Callable[[str], bool]) -> str | None:
+    """"X连Y" → "X、Y"; "带Y的X" → "X、Y"; None when the text joins nothing.
+
+    A connector inside a known name ("带鱼", "牛仔连衣裙") joins nothing.
+    """
+    held = _WITH_HOLDER.match(text)
+    joined = _JOINED.search(text)
+    at = 0 if held else joined.start() if joined else -1
+    if at < 0:
+        return None
+    for size in (2, 3, 4):
+        for start in range(max(0, at - size + 1), at + 1):
+            if known(text[start:start + size]):
+                return None
+    if held:
+        return f"{held.group(2)}、{held.group(1)}"
+    return _JOINED.sub("、", text, count=1)
 
 
 class Matcher:
@@ -26,7 +53,7 @@ class Matcher:
         city = city if city in self.kb.profiles else NATIONAL
         cleaned = self.normalizer.clean(query)
         if cleaned.isascii():
-            cleaned = strip_english(cleaned)
+            cleaned = strip_pinyin(strip_english(cleaned))
             whole = strip_noise(cleaned)
             if whole not in self.kb.index.exact and whole not in self.kb.index.specials:
                 cleaned = english_bare(cleaned)  # "old batteries" → "batteries", unless listed as such
@@ -41,8 +68,17 @@ class Matcher:
         category_of = self._category_of(city)
         index = self.kb.index
         first = resolve(index, core, category_of, onto=self.kb.ontology, city=city)
-        if first.kind in ("item", "special") and first.matched_by in ("exact", "alias", "special", "modifier"):
+        if first.kind in ("item", "special") and first.matched_by in ("exact", "alias", "special"):
             return self._build(query, city, core, first)
+        joined = _as_list(cleaned, lambda t: t in index.exact or t in index.specials)
+        if joined is not None:  # "吃剩的外卖连餐盒", "带电池的遥控器": a thing with its container or part
+            multi = self._multi(query, city, joined)
+            if multi is not None:
+                return multi
+        if first.kind in ("item", "special") and first.matched_by in ("modifier", "sentence"):
+            # "西瓜皮、易拉罐、用过的纸巾": a list written with commas is a list, whatever its tail says.
+            multi = self._multi(query, city, cleaned) if _LIST_PUNCT.search(cleaned) else None
+            return multi if multi is not None else self._build(query, city, core, first)
         chat = chitchat_kind(compact, core)
         if chat:
             return Classification(query, city, "chitchat", core, special=chat)

@@ -109,6 +109,28 @@ def strip_english(text: str) -> str:
     return current
 
 
+# A pinyin question: "yantou shi shenme laji", "dianchi zenme reng", "suliaodai reng nali".
+_PINYIN_TAIL = re.compile(
+    r"\s*(?:(?:shi|shu\s*yu|suan)\s*)?(?:shen\s*me|sha|na\s*(?:yi\s*)?(?:zhong|lei|ge))\s*(?:la\s*ji|lei)?\s*(?:a|ne|ya)?$"
+    r"|\s*(?:ying\s*gai\s*)?(?:zen\s*me|ru\s*he)\s*(?:reng|diu|chu\s*li|fen\s*lei|fen)\s*$"
+    r"|\s*(?:reng|diu|fang)\s*(?:na\s*li|na\s*er|nar|na\s*ge\s*tong|na)\s*$"
+)
+
+
+def strip_pinyin(text: str) -> str:
+    """Cut a pinyin question's wrapper ("dianchi shi shenme laji" → "dianchi"), never to nothing."""
+    return _PINYIN_TAIL.sub("", text).strip() or text
+
+
+_TO_V = str.maketrans({c: "v" for c in "üǖǘǚǜ"})
+
+
+def strip_tones(text: str) -> str:
+    """Pinyin with tone marks to plain letters ("jī gǔ tou" → "ji gu tou"; ü → v, as pypinyin writes it)."""
+    plain = unicodedata.normalize("NFD", text.translate(_TO_V))
+    return "".join(ch for ch in plain if not unicodedata.combining(ch))
+
+
 def english_bare(text: str) -> str:
     """An English name without articles and harmless adjectives ("the old batteries" → "batteries")."""
     return _EN_ARTICLES.sub("", text.strip()) or text
@@ -134,6 +156,8 @@ class Normalizer:
         if any(ord(ch) > 0x2E7F for ch in text):
             text = self._t2s.convert(text)  # type: ignore[attr-defined]
         text = _TRAILING_PUNCT.sub("", text.strip().lower())
+        if not text.isascii() and all(ord(ch) < 0x2E80 for ch in text):
+            text = strip_tones(text)  # typed pinyin with tone marks
         return "".join(ch for ch in text if unicodedata.category(ch) not in ("So", "Sk", "Cf", "Cc", "Cs"))
 
     def query_key(self, text: str) -> str:

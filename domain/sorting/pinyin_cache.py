@@ -1,4 +1,4 @@
-"""Toneless pinyin syllables of many keys, cached on disk between processes.
+"""Toneless pinyin syllables of many keys, and jieba's real two-character words, cached on disk between processes.
 
 pypinyin costs about 80 µs per key; the knowledge base has some 23,000 keys, so building
 the pinyin index from nothing takes about two seconds: over the one-second load budget.
@@ -11,10 +11,12 @@ Where: ``SORTING_CACHE_DIR`` when set, else ``<temp dir>/wastebot-cache``.
 """
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import pickle
 import tempfile
+from importlib.metadata import version
 from pathlib import Path
 from typing import Iterable
 
@@ -75,3 +77,37 @@ def syllable_table(keys: Iterable[str], path: Path | None = None) -> dict[str, t
     if missing:
         _write(path, {**cached, **table})
     return table
+
+
+def jieba_dictionary() -> Path:
+    """jieba's bundled dict.txt (MIT-licensed: word, frequency, part of speech), found without importing jieba."""
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("jieba is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "dict.txt"
+
+
+#: Two-character words this frequent in jieba's dictionary are real words, not typos.
+MIN_WORD_FREQ = 3
+_words: frozenset[str] | None = None
+
+
+def two_char_words() -> frozenset[str]:
+    """Real two-character words (from jieba's dictionary; cached on disk beside the pinyin)."""
+    global _words
+    if _words is not None:
+        return _words
+    path = cache_path().with_name(f"words2-v{FORMAT}-{version('jieba')}-{MIN_WORD_FREQ}.pickle")
+    cached = _read(path)
+    words = cached.get("words") if cached else None
+    if not isinstance(words, frozenset):
+        found = set()
+        with jieba_dictionary().open(encoding="utf-8") as fh:
+            for line in fh:
+                word, freq, _ = line.split(" ", 2)
+                if len(word) == 2 and int(freq) >= MIN_WORD_FREQ:
+                    found.add(word)
+        words = frozenset(found)
+        _write(path, {"words": words})  # type: ignore[dict-item]
+    _words = words
+    return words

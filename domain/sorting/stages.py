@@ -10,6 +10,7 @@ from rapidfuzz import fuzz, process
 from domain.sorting.classes import ClassMatch, Ontology
 from domain.sorting.index import Index, pinyin_full
 from domain.sorting.model import BULKY, FOOD, HAZARDOUS, RENOVATION
+from domain.sorting.pinyin_cache import two_char_words
 
 OK_CONFIDENCE = 0.8
 SUGGEST_CONFIDENCE = 0.6
@@ -94,8 +95,8 @@ def _possessed(k: str) -> tuple[str, ...]:
     if "的" not in k:
         return ()
     before, after = k.rsplit("的", 1)
-    if not after or _RISKY.search(before):
-        return ()
+    if not after or _RISKY.search(before) or _LIST_WORD.search(before):
+        return ()  # "螃蟹壳和绑螃蟹的绳子" is two things, not the rope
     owner = _MODIFIER_PREFIX.sub("", re.sub(r"(?:吃剩|用剩|用完|喝完|剩下|留下|掉下)$", "", before))
     found = [after] if len(after) >= 2 else []
     if owner and len(after) <= 2:
@@ -117,6 +118,37 @@ def modifiers(index: Index, k: str, category_of: CategoryOf) -> Resolution | Non
         found = exact(index, cand, category_of)
         if found is not None:
             return Resolution(found.kind, found.names, found.special, 0.95, "modifier", via=cand)
+    return None
+
+
+# Words around a known thing in a resident's sentence that say what happened to it or ask about
+# it, never what it is ("咖喱饭剩了一半", "百合花谢了", "染发膏用剩的", "泡沫箱干净的能回收吗").
+_PREDICATE = re.compile(
+    r"(?:没开封|没开过|没拆封|未开封|没吃完|没喝完|没用完|吃不完|用不完|喝不完|洗干净|干干净净|干净|沥干|晾干|"
+    r"倒出来|倒掉|敲下来|拆下来|剪下来|掉下来|换下来|取下来|撕下来|刮下来|扫出来|剩下|剩了|剩余|吃剩|喝剩|用剩|"
+    r"吃完|喝完|用完|用过|用坏|穿破|穿坏|穿旧|玩坏|摔碎|摔坏|打碎|碎掉|碎了|坏掉|坏了|死掉|死了|枯萎|枯死|烂掉|腐烂|"
+    r"发霉|长毛|变质|馊掉|过期|开封|拆封|不要|不用|没用|一半|半个|一点|一些|整个|全部|已经|之后|以后|"
+    r"能不能|可不可以|可以|能|要不要|需要|应该|怎么|如何|处理|扔掉|丢掉|扔|丢|放|回收|哪里|哪儿|哪个|哪|桶|算|"
+    r"了|过|完|掉|的|着|吗|呢|吧|啊|呀|哦|嘛|都|还|也|就|又|要|剩|坏|死|谢|枯|烂|馊|霉|碎|破|旧|脏|吃|喝|用|煮|泡|蒸|洗)*"
+)
+_LIST_WORD = re.compile(r"和|跟|还有|以及|与")
+
+
+def sentence(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
+    """A known thing inside a short sentence whose other words only say what happened to it."""
+    if len(k) < 4:
+        return None
+    for size in range(len(k) - 1, 1, -1):
+        for start in range(len(k) - size + 1):
+            part = k[start:start + size]
+            if part not in index.exact and part not in index.specials:
+                continue
+            rest = k[start + size:]
+            rest = rest[1:] if rest[:1] in ("子", "儿") else rest  # "肉包子馊了": 肉包 + 子
+            if _PREDICATE.fullmatch(k[:start]) and _PREDICATE.fullmatch(rest):
+                found = exact(index, part, category_of)
+                if found is not None:
+                    return Resolution(found.kind, found.names, found.special, 0.9, "sentence", via=part)
     return None
 
 
@@ -244,8 +276,9 @@ def pinyin(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
         return None  # same sound, no shared character: offered only when nothing better exists
     # Two-character words sounding alike are different words more often than typos
     # ("鱼竿" / "鱼肝", "麻将" / "麻酱"): ask back instead of answering.
-    if len(k) >= 3:
-        return _pick(index, close, category_of, 0.88, "homophone")
+    # But text that is no word at all ("烟投", "口照", "沙法") is a typo.
+    if len(k) >= 3 or k not in two_char_words():
+        return _pick(index, close, category_of, 0.88, "homophone", inferred=True)
     return Resolution("ambiguous", tuple(n.lstrip("\x00") for n in close), confidence=0.6, matched_by="homophone")
 
 
@@ -340,14 +373,15 @@ def resolve(index: Index, k: str, category_of: CategoryOf, fuzzy_ok: bool = True
     """Run the stages in order and return the first confident outcome."""
     if not k:
         return Resolution("none")
-    for stage in (exact, modifiers):
+    for stage in (exact, modifiers, sentence):
         found = stage(index, k, category_of)
         if found is not None:
             return found
     if not k.isascii() and len(k) >= 3:  # a homophone typo of a whole known name beats a guess from its tail
-        found = pinyin(index, k, category_of)
-        if found is not None and found.kind == "item":
-            return found
+        for name in dict.fromkeys((k, _bare(k))):  # "过期的感帽药" → 感帽药 → 感冒药
+            found = pinyin(index, name, category_of)
+            if found is not None and found.kind == "item":
+                return found
     for name in dict.fromkeys((k, _bare(k))):
         found = infer(index, name, category_of, onto, city)
         if found is not None:
