@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from types import TracebackType
 from typing import Callable, Mapping
@@ -109,10 +111,21 @@ class Gunicorn:
             except OSError:
                 time.sleep(0.2)
                 continue
-            # Workers boot after the master binds: give each a moment to import the app.
-            time.sleep(1.0)
-            return
+            # Workers boot after the master binds: ready when one answers HTTP (any status),
+            # which on a loaded machine can take many seconds after the bind.
+            if self._answers():
+                return
+            time.sleep(0.2)
         raise RuntimeError("gunicorn did not start in time")
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2):
+                return True
+        except urllib.error.HTTPError:
+            return True  # a status, even 404: a worker is serving
+        except OSError:
+            return False
 
     def stop(self) -> None:
         """SIGTERM the master (workers follow), then SIGKILL the group if it lingers."""
