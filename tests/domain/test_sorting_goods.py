@@ -1,0 +1,47 @@
+"""Household goods on the real knowledge base: cases that once went wrong in the matcher."""
+import pytest
+
+from domain.sorting.matcher import Matcher
+
+
+def top(matcher: Matcher, text: str) -> tuple[str, str]:
+    c = matcher.classify(text, "shanghai")
+    return c.status, (c.answers[0].category if c.answers else "")
+
+
+@pytest.mark.parametrize("text", ["额温枪", "请问额温枪是什么垃圾"])
+def test_a_name_starting_with_an_interjection_is_kept_whole(matcher: Matcher, text: str) -> None:
+    c = matcher.classify(text, "shanghai")
+    assert c.status == "ok" and c.answers[0].item == "额温枪"
+
+
+def test_an_interjection_in_front_of_a_name_is_still_dropped(matcher: Matcher) -> None:
+    assert top(matcher, "额，香蕉皮") == ("ok", "厨余垃圾")
+    assert matcher.classify("嗯电池", "shanghai").special == "电池"
+
+
+@pytest.mark.parametrize("text", ["CR2032电池", "cr2025电池"])
+def test_a_model_number_naming_an_item_of_the_kind_answers_that_item(matcher: Matcher, text: str) -> None:
+    c = matcher.classify(text, "shanghai")
+    assert c.status == "ok" and c.answers[0].item == "纽扣电池" and c.answers[0].inferred
+
+
+def test_an_unknown_word_in_front_of_batteries_still_asks(matcher: Matcher) -> None:
+    assert matcher.classify("大电池", "shanghai").status == "ambiguous"
+
+
+@pytest.mark.parametrize(("text", "category"), [("电脑贴纸", "其他垃圾"), ("电脑鼠标垫", "其他垃圾")])
+def test_a_one_character_prefix_starting_a_known_word_names_that_object(
+        matcher: Matcher, text: str, category: str) -> None:
+    # "电" of 电脑 is the computer, not "electric": the known tail (贴纸, 鼠标垫) decides.
+    assert top(matcher, text) == ("ok", category)
+
+
+def test_electric_prefix_still_decides_an_unknown_object(matcher: Matcher) -> None:
+    assert top(matcher, "电动晾衣架")[1] == "可回收物"
+
+
+@pytest.mark.parametrize("text", ["玻璃清洁剂", "洗碗机清洁剂"])
+def test_fuzzy_never_answers_a_liquid_with_the_bottle_it_came_in(matcher: Matcher, text: str) -> None:
+    c = matcher.classify(text, "shanghai")
+    assert not (c.status == "ok" and c.answers[0].item.endswith("瓶"))
