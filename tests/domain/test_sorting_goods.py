@@ -45,3 +45,13 @@ def test_electric_prefix_still_decides_an_unknown_object(matcher: Matcher) -> No
 def test_fuzzy_never_answers_a_liquid_with_the_bottle_it_came_in(matcher: Matcher, text: str) -> None:
     c = matcher.classify(text, "shanghai")
     assert not (c.status == "ok" and c.answers[0].item.endswith("瓶"))
+
+
+@pytest.mark.parametrize("text", ["滚筒刷", "滚轮是什么垃圾"])
+def test_things_starting_with_gun_are_not_insults(matcher: Matcher, text: str) -> None:
+    assert matcher.classify(text, "shanghai").status != "chitchat"
+
+
+@pytest.mark.parametrize("text", ["滚", "滚开", "滚蛋"])
+def test_telling_the_bot_to_go_away_is_still_an_insult(matcher: Matcher, text: str) -> None:
+    assert matcher.classify(text, "shanghai").special == "insult"
