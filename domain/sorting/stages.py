@@ -21,6 +21,8 @@ _MODIFIER_PREFIX = re.compile(
     r"喝剩的|喝完的|过期的|过期|旧的|破的|空的|碎掉的|打碎的|碎的|剩下的|剩余的|多余的|装修剩下的|宠物的|宠物|"
     r"废|旧|坏|破|空)+"
 )
+# A battery's size said after it ("碱性电池5号", "锂电池AA"): the kind decides, not the size.
+_BATTERY_SIZE = re.compile(r"(?<=电池)(?:[0-9]{1,2}号|[一二三五七九]号|aaa|aa|[0-9]v)$")
 _FILLER_SUFFIX = re.compile(r"(?:之类的|之类|什么的|啥的|这种东西|这类东西|东西|一类|类|等等|等|们|儿|子|碎片|碎了)$")
 # Prefix words that may change a category (dirty paper is not recyclable): never infer past them.
 _RISKY = re.compile(r"[脏污油湿沾染泡粘带装]")
@@ -110,7 +112,7 @@ def modifiers(index: Index, k: str, category_of: CategoryOf) -> Resolution | Non
     if k.isascii():
         variants.extend(_singular(k))
     for cand in (bare, _FILLER_SUFFIX.sub("", bare), _FILLER_SUFFIX.sub("", k), k.replace("的", ""), bare.replace("的", ""),
-                 *_possessed(k)):
+                 _BATTERY_SIZE.sub("", bare), *_possessed(k)):
         if cand and cand != k and cand not in variants:
             variants.append(cand)
     for cand in variants:
