@@ -33,7 +33,8 @@ _SUBSTANCE_TAIL = re.compile(r"[水液剂胶油膏粉霜乳漆蜡泥]$")
 _MATERIAL_WORDS = frozenset("塑料 玻璃 金属 不锈钢 铁 铝 铜 陶瓷 瓷 木 木头 木质 竹 竹子 纸 纸质 布 布艺 橡胶 硅胶 泡沫 皮 皮革".split())
 # Words in front of a known tail that may change its bin (material, single use): the tail alone does not decide.
 _CHANGERS = ("一次性", "塑料", "硅胶", "橡胶", "树脂", "泡沫", "铝箔", "锡纸", "纸质", "纸", "竹", "木", "布", "皮", "棉",
-             "玻璃", "陶瓷", "金属", "不锈钢", "铁", "铝", "铜", "亚克力", "尼龙", "乳胶", "藤", "草")
+             "玻璃", "陶瓷", "金属", "不锈钢", "铁", "铝", "铜", "亚克力", "尼龙", "乳胶", "藤", "草",
+             "led")  # LED lamps are hazardous in Shanghai: "LED灯串" is not just a 灯串
 # A tail decides only when the names ending with it mostly agree ("…纸袋" splits between paper and greasy bags).
 _MIN_AGREEMENT = 0.8
 _MIN_SAMPLE = 3

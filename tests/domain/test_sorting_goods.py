@@ -71,3 +71,9 @@ def test_a_consumable_of_an_electric_thing_is_not_an_appliance(matcher: Matcher)
     # The electric prefix class has 刷头/喷嘴/滤网 … as exceptions: a brush head is not electronics.
     c = matcher.classify("电动洗脸仪刷头", "shanghai")
     assert not (c.status == "ok" and c.answers[0].category == "可回收物" and c.answers[0].basis == "电器电子产品")
+
+
+def test_led_in_front_of_a_known_light_is_not_dropped(matcher: Matcher) -> None:
+    # LED lamps are hazardous in Shanghai; an unknown "LED + light" asks rather than answering the plain light.
+    c = matcher.classify("LED灯串", "shanghai")
+    assert c.status == "ambiguous"
