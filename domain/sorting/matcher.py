@@ -64,7 +64,7 @@ class Matcher:
         guide = guide_category(compact, self.kb.profile(city), self.kb.profile(NATIONAL))
         if guide:
             return Classification(query, city, "guide", compact, guide=guide)
-        core = strip_wrappers(compact)
+        core = self._core(compact)
         category_of = self._category_of(city)
         index = self.kb.index
         first = resolve(index, core, category_of, onto=self.kb.ontology, city=city)
@@ -87,6 +87,17 @@ class Matcher:
             return multi
         return self._build(query, city, core, first)
 
+    def _core(self, text: str) -> str:
+        """The thing named, wrappers stripped; a leading 额/那 … stays when only then the name is known."""
+        core = strip_wrappers(text)
+        if self._known(core):
+            return core
+        kept = strip_wrappers(text, interjections=False)
+        return kept if kept != core and self._known(kept) else core
+
+    def _known(self, k: str) -> bool:
+        return bool(self.kb.index.lookup(k)) or k in self.kb.index.specials
+
     def _category_of(self, city: str) -> CategoryOf:
         """The city's category of an item name."""
         kb = self.kb
@@ -99,7 +110,7 @@ class Matcher:
     def _multi(self, query: str, city: str, cleaned: str) -> Classification | None:
         """Several items in one message ("电池和香蕉皮"), each classified on its own."""
         splitter = _EN_SEPARATORS if cleaned.isascii() else _SEPARATORS
-        pieces = [strip_wrappers(strip_noise(english_bare(strip_english(p)) if p.isascii() else p))
+        pieces = [self._core(strip_noise(english_bare(strip_english(p)) if p.isascii() else p))
                   for p in splitter.split(cleaned)]
         pieces = [p for p in pieces if p][:_MAX_PARTS]
         if len(pieces) < 2:

@@ -26,16 +26,19 @@ _SUFFIXES = [
     r"(?:是|属于)(?:垃圾)[{e}]*$".format(e=_ENDINGS),
     r"[{e}]+$".format(e=_ENDINGS),
 ]
+# Hesitations in front of the thing ("额，电池"); also the first character of some names (额温枪).
+_INTERJECTION = r"^(?:哎呀|哎|唉|嗯|额|呃|那么|那|对了|还有)"
 _PREFIXES = [
     r"^(?:请问一下|请问下|请问|问一下|问下|我想问一下|我想问下|我想问|想问一下|想问下|想问|请教一下|请教|麻烦问一下|麻烦问下|麻烦|你好|您好|小助手|机器人|帮我查一下|帮我查|帮忙查一下|帮忙查|查一下|查下|查询|查)",
     r"^(?:我要扔的是|我扔的是|要扔的是|扔的是|我要扔|我想扔|我要丢|我想丢|要扔|想扔|扔|丢)(?:个|一个|掉)?",
     r"^(?:我家里有个|我家有个|家里有个|我家有|我有个|我有一个|有一个|有个|我家的|家里的|我的|这个|那个)",
     r"^(?:一下)",
-    r"^(?:哎呀|哎|唉|嗯|额|呃|那么|那|对了|还有)",
+    _INTERJECTION,
     r"^.{1,6}?里的(?=.{2})",  # "花盆里的土", "冰箱里的剩菜": the thing is what was inside
 ]
 _SUFFIX_RE = [re.compile(p) for p in _SUFFIXES]
 _PREFIX_RE = [re.compile(p) for p in _PREFIXES]
+_PREFIX_RE_KEEP_LEAD = [re.compile(p) for p in _PREFIXES if p is not _INTERJECTION]
 _TRAILING_PUNCT = re.compile(r"[\s。.!！?？~～…]+$")
 
 
@@ -56,12 +59,17 @@ def strip_noise(text: str) -> str:
     return "".join(ch for ch in text if not _is_noise(ch))
 
 
-def strip_wrappers(text: str) -> str:
-    """Remove question wrappers such as 请问 … 是什么垃圾 (never to an empty string)."""
+def strip_wrappers(text: str, interjections: bool = True) -> str:
+    """Remove question wrappers such as 请问 … 是什么垃圾 (never to an empty string).
+
+    With interjections=False a leading 额/嗯/那 … is kept: the caller tries that reading when the
+    usual one names nothing known ("额温枪" is a thermometer, not "um, 温枪").
+    """
     current = text
+    prefixes = _PREFIX_RE if interjections else _PREFIX_RE_KEEP_LEAD
     for _ in range(4):
         before = current
-        for rx in _PREFIX_RE:
+        for rx in prefixes:
             cut = rx.sub("", current)
             if cut:
                 current = cut

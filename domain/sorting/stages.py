@@ -22,6 +22,8 @@ _MODIFIER_PREFIX = re.compile(
     r"喝剩的|喝完的|过期的|过期|旧的|破的|空的|碎掉的|打碎的|碎的|剩下的|剩余的|多余的|装修剩下的|宠物的|宠物|"
     r"废|旧|坏|破|空)+"
 )
+# A battery's size said after it ("碱性电池5号", "锂电池AA"): the kind decides, not the size.
+_BATTERY_SIZE = re.compile(r"(?<=电池)(?:[0-9]{1,2}号|[一二三五七九]号|aaa|aa|[0-9]v)$")
 _FILLER_SUFFIX = re.compile(r"(?:之类的|之类|什么的|啥的|这种东西|这类东西|东西|一类|类|等等|等|们|儿|子|碎片|碎了)$")
 # Prefix words that may change a category (dirty paper is not recyclable): never infer past them.
 _RISKY = re.compile(r"[脏污油湿沾染泡粘带装]")
@@ -32,7 +34,8 @@ _SUBSTANCE_TAIL = re.compile(r"[水液剂胶油膏粉霜乳漆蜡泥]$")
 _MATERIAL_WORDS = frozenset("塑料 玻璃 金属 不锈钢 铁 铝 铜 陶瓷 瓷 木 木头 木质 竹 竹子 纸 纸质 布 布艺 橡胶 硅胶 泡沫 皮 皮革".split())
 # Words in front of a known tail that may change its bin (material, single use): the tail alone does not decide.
 _CHANGERS = ("一次性", "塑料", "硅胶", "橡胶", "树脂", "泡沫", "铝箔", "锡纸", "纸质", "纸", "竹", "木", "布", "皮", "棉",
-             "玻璃", "陶瓷", "金属", "不锈钢", "铁", "铝", "铜", "亚克力", "尼龙", "乳胶", "藤", "草")
+             "玻璃", "陶瓷", "金属", "不锈钢", "铁", "铝", "铜", "亚克力", "尼龙", "乳胶", "藤", "草",
+             "led")  # LED lamps are hazardous in Shanghai: "LED灯串" is not just a 灯串
 # A tail decides only when the names ending with it mostly agree ("…纸袋" splits between paper and greasy bags).
 _MIN_AGREEMENT = 0.8
 _MIN_SAMPLE = 3
@@ -111,7 +114,7 @@ def modifiers(index: Index, k: str, category_of: CategoryOf) -> Resolution | Non
     if k.isascii():
         variants.extend(_singular(k))
     for cand in (bare, _FILLER_SUFFIX.sub("", bare), _FILLER_SUFFIX.sub("", k), k.replace("的", ""), bare.replace("的", ""),
-                 *_possessed(k)):
+                 _BATTERY_SIZE.sub("", bare), *_possessed(k)):
         if cand and cand != k and cand not in variants:
             variants.append(cand)
     for cand in variants:
@@ -186,6 +189,17 @@ def _tail_agrees(index: Index, tail: str, name: str) -> bool:
     return total < _MIN_SAMPLE or counts.get(own, 0) / total >= _MIN_AGREEMENT
 
 
+def _named_by_lead(index: Index, lead: str, tail: str, category_of: CategoryOf) -> Resolution | None:
+    """"CR2032电池", "LR44电池": the words in front already name an item of that kind (an alias of
+    纽扣电池, which ends with 电池) — that item, not the generic question the tail alone would ask."""
+    if len(lead) < 2:
+        return None
+    names = tuple(n for n in index.lookup(lead) if not n.startswith("\x00") and n.lower().endswith(tail))
+    if not names or len({category_of(n) for n in names}) != 1:
+        return None
+    return Resolution("item", names, confidence=0.9, matched_by="compound", inferred=True, via=lead)
+
+
 def _composite_part(index: Index, k: str) -> Resolution | None:
     """A part of a known special named by its parent ("粽子馅", "月饼盒子"): the special, told which part."""
     for end in range(len(k) - 1, 1, -1):
@@ -200,6 +214,10 @@ def _prefix_applies(index: Index, onto: Ontology, match: ClassMatch, k: str, cat
     if not match.cls.decisive or _SUBSTANCE_TAIL.search(k):
         return False
     rest = match.rest
+    if len(k) - len(rest) == 1 and any(index.lookup(k[:j]) for j in range(2, len(k) - 1)):
+        # "电脑贴纸", "电视遥控器": the character starts a known word (电脑), so it names that
+        # object, not the material or kind; the known tail decides, as for any compound.
+        return False
     rest_names = index.lookup(rest)
     if rest_names:
         # "铁观音" (a tea), "瓷砖块" (renovation): the rest decides, not the prefix.
@@ -231,6 +249,10 @@ def infer(index: Index, k: str, category_of: CategoryOf, onto: Ontology | None =
     tail = _tail(index, k, category_of)
     if tail is not None and tail[1].kind == "special" and head is not None and head.how == "part":
         tail = None  # "开心果壳": the parent decides, not the generic "壳" question
+    if tail is not None:
+        named = _named_by_lead(index, k[: len(k) - len(tail[0])], tail[0], category_of)
+        if named is not None:
+            return named
     whole = _composite_part(index, k)
     if whole is not None and (tail is None or tail[1].kind != "item"):
         return whole
@@ -319,6 +341,11 @@ def _compatible(k: str, name: str, index: Index) -> bool:
     return False
 
 
+def _adds_container(k: str, choice: str) -> bool:
+    """"玻璃清洁剂" is the liquid, not the "玻璃清洁剂瓶" it came in: a fuzzy match never adds a part."""
+    return len(choice) > len(k) and choice[-1] in _PARTS and k[-1] not in _PARTS and choice.startswith(k)
+
+
 def _related(k: str, spelling: str) -> bool:
     """A suggestion shares a two-character piece with the query (or, for short ones, its head), not just a sound."""
     if len(k) <= 2 and k[-1] == spelling[-1] and k[-1] not in "子儿头们":
@@ -344,6 +371,8 @@ def fuzzy(index: Index, k: str, category_of: CategoryOf) -> Resolution:
         near = index.keys_sharing(k, 2)
         chars = [c for c in near if abs(len(c) - len(k)) <= 1]
         for choice, score, _ in process.extract(k, chars, scorer=fuzz.ratio, limit=5, score_cutoff=50):
+            if _adds_container(k, choice):
+                continue
             for name in index.lookup(choice):
                 if _compatible(k, name, index) and _related(k, choice):
                     scored[name] = max(scored.get(name, 0.0), score / 100 * 0.9)
