@@ -97,10 +97,11 @@ def _possessed(k: str) -> tuple[str, ...]:
     before, after = k.rsplit("的", 1)
     if not after or _RISKY.search(before) or _LIST_WORD.search(before):
         return ()  # "螃蟹壳和绑螃蟹的绳子" is two things, not the rope
-    owner = _MODIFIER_PREFIX.sub("", re.sub(r"(?:吃剩|用剩|用完|喝完|剩下|留下|掉下)$", "", before))
+    owner = _MODIFIER_PREFIX.sub("", re.sub(r"(?:里面|里头|里)?(?:吃剩|用剩|用完|喝完|剩下|留下|掉下)?$", "", before))
     found = [after] if len(after) >= 2 else []
     if owner and len(after) <= 2:
-        found.append(owner + after)  # a part named after its owner
+        # A part named after its owner is the more precise name: "奶茶里剩下的珍珠" → 奶茶珍珠, not 珍珠 (pearls).
+        found.insert(0, owner + after)
     return tuple(found)
 
 
