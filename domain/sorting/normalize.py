@@ -31,7 +31,7 @@ _PREFIXES = [
     r"^(?:我要扔的是|我扔的是|要扔的是|扔的是|我要扔|我想扔|我要丢|我想丢|要扔|想扔|扔|丢)(?:个|一个|掉)?",
     r"^(?:我家里有个|我家有个|家里有个|我家有|我有个|我有一个|有一个|有个|我家的|家里的|我的|这个|那个)",
     r"^(?:一下)",
-    r"^(?:哎呀|哎|唉|嗯|额|呃|那么|那|对了|还有)",
+    r"^(?:哎呀|哎|唉|嗯|额|呃|那么|那|对了|还有|就是)",
     r"^.{1,6}?里的(?=.{2})",  # "花盆里的土", "冰箱里的剩菜": the thing is what was inside
 ]
 _SUFFIX_RE = [re.compile(p) for p in _SUFFIXES]
@@ -83,6 +83,7 @@ _EN_LEAD = re.compile(
     r"what about|and)\s+"
 )
 _EN_TAIL = re.compile(
+    r"\s+(?:which|what) (?:bin|category|trash can|garbage can)(?:\s+.*)?$|"
     r"\s+(?:go|goes|go in|go into|belong to|belongs to|belong in|belongs in|recyclable|hazardous|harmful)"
     r"(?:\s+or\s+(?:not|\w+(?: waste)?))?\s*$|\s+or\s+not\s*$"
 )
