@@ -140,3 +140,30 @@ def test_risky_words_inside_the_owner_hide_the_bare_thing(matcher: Matcher) -> N
                                             ("bug spray can", "杀虫剂罐")])
 def test_english_names_and_a_trailing_which_bin(matcher: Matcher, text: str, item: str) -> None:
     assert _only(matcher, text)[0] == item
+
+
+@pytest.mark.parametrize(("text", "package"), [
+    ("过期没开封的罐头", "可回收物"),
+    ("过期的罐装八宝粥没开过怎么扔", "可回收物"),
+    ("袋装薯片没开封", "其他垃圾"),
+    ("没拆封的过期零食", "其他垃圾"),
+])
+def test_a_food_in_its_package_is_answered_in_parts(matcher: Matcher, text: str, package: str) -> None:
+    c = matcher.classify(text, "shanghai")
+    assert c.status == "ok" and c.parts, (text, c)
+    categories = [p.category for p in c.parts]
+    assert categories[0] == "厨余垃圾" and package in categories[1:], (text, categories)
+
+
+@pytest.mark.parametrize(("text", "special"), [("没开封的过期盒装牛奶", "牛奶"), ("带包装的过期月饼", "月饼"),
+                                               ("整箱过期的杯装酸奶", "牛奶")])
+def test_a_packaged_food_with_its_own_parts_keeps_them(matcher: Matcher, text: str, special: str) -> None:
+    c = matcher.classify(text, "shanghai")
+    assert c.status == "ok" and c.special == special and c.parts, (text, c)
+
+
+@pytest.mark.parametrize("text", ["没开封的口红", "没开封的电池", "盒装牛奶"])
+def test_a_package_word_on_a_thing_that_is_not_food_changes_nothing(matcher: Matcher, text: str) -> None:
+    c = matcher.classify(text, "shanghai")
+    assert not c.parts or c.special in ("牛奶", "电池"), (text, c)
+    assert all(p.what != "包装袋" for p in c.parts)
