@@ -6,7 +6,7 @@ from typing import Callable
 
 from domain.sorting.intents import chitchat_kind, guide_category
 from domain.sorting.kb import NATIONAL, KnowledgeBase
-from domain.sorting.model import Answer, Classification, ResolvedPart, Special
+from domain.sorting.model import FOOD, Answer, Classification, Part, ResolvedPart, Special
 from domain.sorting.normalize import (Normalizer, english_bare, key, strip_english, strip_noise, strip_pinyin,
                                       strip_wrappers)
 from domain.sorting.stages import OK_CONFIDENCE, CategoryOf, Resolution, resolve
@@ -19,6 +19,22 @@ _MAX_PARTS = 8
 
 # A thing together with what holds it or hangs on it: answered part by part.
 _WITH_HOLDER = re.compile(r"^(?:贴着|绑着|带着|连着|装着|装了|包着|带有|带)(.{1,10}?)的(.{2,})$")
+# A food still in its package ("没开封的过期罐头", "整箱过期的杯装酸奶"): the food and the package go to
+# different bins. The package word says which package; the others leave it to the material.
+_PACKAGED = re.compile(r"没开封|没拆封|未开封|未拆封|没开过|没拆过|没打开|带着包装|带包装|连包装|原包装|整箱|整盒|整袋|整罐|整瓶|"
+                       r"盒装|罐装|袋装|瓶装|杯装|听装")
+_PACKAGE_PARTS = {
+    "罐": (Part("罐子（倒空洗净）", item="罐头盒"),),
+    "听": (Part("罐子（倒空洗净）", item="罐头盒"),),
+    "瓶": (Part("瓶子（倒空洗净）", item="塑料瓶"),),
+    "盒": (Part("干净的纸盒、塑料盒", item="纸盒"), Part("沾满油污的餐盒", item="外卖餐盒")),
+    "袋": (Part("包装袋", item="塑料袋"),),
+    "杯": (Part("塑料杯、封口膜", item="一次性纸杯"),),
+}
+_ANY_PACKAGE = (Part("纸盒、玻璃瓶、塑料瓶、金属罐（倒空洗净）", item="纸盒"),
+                Part("塑料袋、塑料膜、小包装袋、脱氧剂", item="塑料袋"))
+# Names of a container that residents use for the food in it.
+_FOOD_BY_CONTAINER = {"罐头": ("罐头里的食物", "罐")}
 _JOINED = re.compile(r"(?<=.{2})(?:连同|连着|连带|连|带着)(?=.{2})")
 
 
@@ -70,6 +86,9 @@ class Matcher:
         first = resolve(index, core, category_of, onto=self.kb.ontology, city=city)
         if first.kind in ("item", "special") and first.matched_by in ("exact", "alias", "special"):
             return self._build(query, city, core, first)
+        packed = self._packaged(query, city, core, category_of)
+        if packed is not None:
+            return packed
         joined = _as_list(cleaned, lambda t: t in index.exact or t in index.specials)
         if joined is not None:  # "吃剩的外卖连餐盒", "带电池的遥控器": a thing with its container or part
             multi = self._multi(query, city, joined)
@@ -97,6 +116,30 @@ class Matcher:
 
     def _known(self, k: str) -> bool:
         return bool(self.kb.index.lookup(k)) or k in self.kb.index.specials
+
+    def _packaged(self, query: str, city: str, core: str, category_of: CategoryOf) -> Classification | None:
+        """A food named with its package ("没开封的罐头", "盒装蛋糕"): the food and the package, each to its bin."""
+        words = _PACKAGED.findall(core)
+        rest = re.sub(r"的+", "的", _PACKAGED.sub("", core)).strip("的")
+        if not words or len(rest) < 2:
+            return None
+        kind = next((w[0] if w.endswith("装") else w[1] for w in words
+                     if (w[0] if w.endswith("装") else w[1]) in _PACKAGE_PARTS), "")
+        whole = next((food for name, food in _FOOD_BY_CONTAINER.items() if rest.endswith(name)), None)
+        if whole is not None:
+            food, kind = whole[0], kind or whole[1]
+            res = Resolution("item", (food,), confidence=0.9, matched_by="package")
+        else:
+            res = resolve(self.kb.index, rest, category_of, fuzzy_ok=False, onto=self.kb.ontology, city=city)
+            if res.kind == "special" and self.kb.specials[res.special].kind == "composite":
+                return self._build(query, city, core, res)  # 牛奶, 月饼: their own parts name the package
+            if res.kind != "item" or res.inferred or res.confidence < OK_CONFIDENCE or category_of(res.names[0]) != FOOD:
+                return None
+            food = res.names[0]
+        package = _PACKAGE_PARTS.get(kind, _ANY_PACKAGE)
+        special = Special(food, "composite", parts=(Part(f"{food}（取出）", category=FOOD), *package))
+        return self._special(query, city, core, special, Resolution("special", special=food, confidence=0.9,
+                                                                    matched_by="package"))
 
     def _category_of(self, city: str) -> CategoryOf:
         """The city's category of an item name."""

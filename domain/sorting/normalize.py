@@ -27,7 +27,7 @@ _SUFFIXES = [
     r"[{e}]+$".format(e=_ENDINGS),
 ]
 # Hesitations in front of the thing ("额，电池"); also the first character of some names (额温枪).
-_INTERJECTION = r"^(?:哎呀|哎|唉|嗯|额|呃|那么|那|对了|还有)"
+_INTERJECTION = r"^(?:哎呀|哎|唉|嗯|额|呃|那么|那|对了|还有|就是)"
 _PREFIXES = [
     r"^(?:请问一下|请问下|请问|问一下|问下|我想问一下|我想问下|我想问|想问一下|想问下|想问|请教一下|请教|麻烦问一下|麻烦问下|麻烦|你好|您好|小助手|机器人|帮我查一下|帮我查|帮忙查一下|帮忙查|查一下|查下|查询|查)",
     r"^(?:我要扔的是|我扔的是|要扔的是|扔的是|我要扔|我想扔|我要丢|我想丢|要扔|想扔|扔|丢)(?:个|一个|掉)?",
@@ -91,6 +91,7 @@ _EN_LEAD = re.compile(
     r"what about|and)\s+"
 )
 _EN_TAIL = re.compile(
+    r"\s+(?:which|what) (?:bin|category|trash can|garbage can)(?:\s+.*)?$|"
     r"\s+(?:go|goes|go in|go into|belong to|belongs to|belong in|belongs in|recyclable|hazardous|harmful)"
     r"(?:\s+or\s+(?:not|\w+(?: waste)?))?\s*$|\s+or\s+not\s*$"
 )

@@ -9,7 +9,7 @@ from rapidfuzz import fuzz, process
 
 from domain.sorting.classes import ClassMatch, Ontology
 from domain.sorting.index import Index, pinyin_full
-from domain.sorting.model import BULKY, FOOD, HAZARDOUS, RENOVATION
+from domain.sorting.model import BULKY, FOOD, HAZARDOUS, RECYCLABLE, RENOVATION
 from domain.sorting.pinyin_cache import two_char_words
 
 OK_CONFIDENCE = 0.8
@@ -19,7 +19,7 @@ SUGGEST_CONFIDENCE = 0.6
 _MODIFIER_PREFIX = re.compile(
     r"^(?:一个|一只|一些|一堆|一袋|一包|一瓶|一盒|一块|一张|一根|一杯|几个|这个|那个|这些|那些|这种|家里的|家里|"
     r"废弃的|废弃|废旧的|废旧|用过的|用剩的|用完的|用坏的|坏掉的|坏了的|坏的|不要的|没用的|吃剩的|吃剩|吃完的|"
-    r"喝剩的|喝完的|过期的|过期|旧的|破的|空的|碎掉的|打碎的|碎的|剩下的|剩余的|多余的|装修剩下的|宠物的|宠物|"
+    r"喝剩的|喝完的|泡过的|泡发过的|泡发的|泡开的|过期的|过期|旧的|破的|空的|碎掉的|打碎的|碎的|剩下的|剩余的|多余的|装修剩下的|宠物的|宠物|"
     r"废|旧|坏|破|空)+"
 )
 # A battery's size said after it ("碱性电池5号", "锂电池AA"): the kind decides, not the size.
@@ -38,6 +38,9 @@ _CHANGERS = ("一次性", "塑料", "硅胶", "橡胶", "树脂", "泡沫", "铝
              "led")  # LED lamps are hazardous in Shanghai: "LED灯串" is not just a 灯串
 # A tail decides only when the names ending with it mostly agree ("…纸袋" splits between paper and greasy bags).
 _MIN_AGREEMENT = 0.8
+# Materials that are recyclable themselves: in front of a recyclable object they agree with it
+# ("塑料竖笛", "木头砧板", "纸质礼品盒"), so the object's answer stands.
+_RECYCLABLE_MATERIALS = frozenset("塑料 硬塑料 金属 不锈钢 铁 铁皮 铝 铜 木 木头 木质 实木 纸 纸质 牛皮纸 布 布艺 帆布".split())
 _MIN_SAMPLE = 3
 
 CategoryOf = Callable[[str], str]
@@ -93,17 +96,29 @@ def _singular(word: str) -> list[str]:
     return found
 
 
-def _possessed(k: str) -> tuple[str, ...]:
-    """"烂掉的苹果" → 苹果, "螃蟹吃剩的壳" → 螃蟹壳: the thing after the last 的, unless the words before may change it."""
+def _possessed(k: str, known: Callable[[str], bool] | None = None) -> tuple[str, ...]:
+    """"烂掉的苹果" → 苹果, "螃蟹吃剩的壳" → 螃蟹壳: the thing after the last 的, unless the words before may change it.
+
+    Words before that look risky (油, 粘, 泡 …) are harmless when they only spell a known owner
+    ("粘毛器撕下来的纸" → 粘毛器纸); then only the owner's part is tried, never the bare thing.
+    """
     if "的" not in k:
         return ()
     before, after = k.rsplit("的", 1)
-    if not after or _RISKY.search(before) or _LIST_WORD.search(before):
+    if not after or _LIST_WORD.search(before):
         return ()  # "螃蟹壳和绑螃蟹的绳子" is two things, not the rope
-    owner = _MODIFIER_PREFIX.sub("", re.sub(r"(?:吃剩|用剩|用完|喝完|剩下|留下|掉下)$", "", before))
-    found = [after] if len(after) >= 2 else []
+    owner = _MODIFIER_PREFIX.sub("", re.sub(r"(?:里面|里头|里|上面|上)?(?:吃剩|用剩|用完|喝完|剩下|留下|掉下|倒出来|倒出|"
+                                           r"撕下来|撕下|扫出来|刮下来|拆下来|剪下来|换下来|取下来)?$", "", before))
+    risky = bool(_RISKY.search(before))
+    if risky and not (known is not None and owner and known(owner) and not _RISKY.search(before.replace(owner, "", 1))):
+        return ()
+    found = [after] if len(after) >= 2 and not risky else []
+    bare = _MODIFIER_PREFIX.sub("", after)
+    if found and bare != after and len(bare) >= 2:
+        found.append(bare)  # "剥了糖纸的过期糖果" → 糖果
     if owner and len(after) <= 2:
-        found.append(owner + after)  # a part named after its owner
+        # A part named after its owner is the more precise name: "奶茶里剩下的珍珠" → 奶茶珍珠, not 珍珠 (pearls).
+        found.insert(0, owner + after)
     return tuple(found)
 
 
@@ -114,7 +129,7 @@ def modifiers(index: Index, k: str, category_of: CategoryOf) -> Resolution | Non
     if k.isascii():
         variants.extend(_singular(k))
     for cand in (bare, _FILLER_SUFFIX.sub("", bare), _FILLER_SUFFIX.sub("", k), k.replace("的", ""), bare.replace("的", ""),
-                 _BATTERY_SIZE.sub("", bare), *_possessed(k)):
+                 _BATTERY_SIZE.sub("", bare), *_possessed(k, lambda t: t in index.exact or t in index.specials)):
         if cand and cand != k and cand not in variants:
             variants.append(cand)
     for cand in variants:
@@ -127,7 +142,7 @@ def modifiers(index: Index, k: str, category_of: CategoryOf) -> Resolution | Non
 # Words around a known thing in a resident's sentence that say what happened to it or ask about
 # it, never what it is ("咖喱饭剩了一半", "百合花谢了", "染发膏用剩的", "泡沫箱干净的能回收吗").
 _PREDICATE = re.compile(
-    r"(?:没开封|没开过|没拆封|未开封|没吃完|没喝完|没用完|吃不完|用不完|喝不完|洗干净|干干净净|干净|沥干|晾干|"
+    r"(?:装修时|装修|没开封|没开过|没拆封|未开封|没吃完|没喝完|没用完|吃不完|用不完|喝不完|洗干净|干干净净|干净|沥干|晾干|"
     r"倒出来|倒掉|敲下来|拆下来|剪下来|掉下来|换下来|取下来|撕下来|刮下来|扫出来|剩下|剩了|剩余|吃剩|喝剩|用剩|"
     r"吃完|喝完|用完|用过|用坏|穿破|穿坏|穿旧|玩坏|摔碎|摔坏|打碎|碎掉|碎了|坏掉|坏了|死掉|死了|枯萎|枯死|烂掉|腐烂|"
     r"发霉|长毛|变质|馊掉|过期|开封|拆封|不要|不用|没用|一半|半个|一点|一些|整个|全部|已经|之后|以后|"
@@ -153,6 +168,26 @@ def sentence(index: Index, k: str, category_of: CategoryOf) -> Resolution | None
                 if found is not None:
                     return Resolution(found.kind, found.names, found.special, 0.9, "sentence", via=part)
     return None
+
+
+# Words saying a thing is greasy or dirty ("沾了油的", "油腻的"): they may turn a clean recyclable into 其他垃圾,
+# and change nothing for a thing that is not recyclable anyway ("沾满油的披萨盒" is a 披萨盒).
+_DIRT = re.compile(
+    r"^(?:(?:沾满了?|沾了|沾过|沾有|沾|粘了|粘满了?|带|有|满是)(?:油|油污|油渍|汤汁|酱汁|菜汤|污渍|脏东西)的|"
+    r"油腻腻的|油腻的|油乎乎的|油汪汪的|脏兮兮的|脏了的|弄脏了?的|很脏的|脏的)"
+)
+
+
+def dirtied(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
+    """A known thing that is not recyclable, said to be greasy or dirty: the dirt does not change its bin."""
+    m = _DIRT.match(k)
+    if m is None or len(k) == m.end():
+        return None
+    rest = k[m.end():]
+    found = exact(index, rest, category_of) or modifiers(index, rest, category_of)
+    if found is None or found.kind != "item" or any(category_of(n) == RECYCLABLE for n in found.names):
+        return None  # clean paper is recyclable, greasy paper is not: the item alone does not say
+    return Resolution("item", found.names, confidence=0.9, matched_by="modifier", via=rest)
 
 
 def _tail(index: Index, k: str, category_of: CategoryOf) -> tuple[str, Resolution] | None:
@@ -266,7 +301,8 @@ def infer(index: Index, k: str, category_of: CategoryOf, onto: Ontology | None =
             if head_found is not None and head_found.kind == "item" and category_of(head_found.names[0]) != category:
                 # "塑料花盆": material vs object
                 return Resolution("ambiguous", (found.names[0], head_found.names[0]), confidence=conf, matched_by="compound")
-            if head_found is None and any(m in lead for m in _CHANGERS):
+            agrees = lead in _RECYCLABLE_MATERIALS and category == RECYCLABLE
+            if head_found is None and any(m in lead for m in _CHANGERS) and not agrees:
                 return Resolution("ambiguous", (found.names[0],), confidence=conf, matched_by="compound")
             if head is not None and head.how == "part" and head.cls.category_in(city) != category:
                 return Resolution("ambiguous", (found.names[0],), confidence=conf, matched_by="compound")
@@ -402,7 +438,7 @@ def resolve(index: Index, k: str, category_of: CategoryOf, fuzzy_ok: bool = True
     """Run the stages in order and return the first confident outcome."""
     if not k:
         return Resolution("none")
-    for stage in (exact, modifiers, sentence):
+    for stage in (exact, modifiers, sentence, dirtied):
         found = stage(index, k, category_of)
         if found is not None:
             return found

@@ -89,3 +89,81 @@ def test_a_real_two_character_word_is_not_swapped_for_its_homophone(matcher: Mat
 def test_a_homophone_behind_a_modifier(matcher: Matcher) -> None:
     c = matcher.classify("过期的感帽药", "shanghai")
     assert c.status == "ok" and c.answers[0].item == "感冒药" and c.answers[0].category == "有害垃圾"
+
+
+@pytest.mark.parametrize(("text", "item", "category"), [
+    ("沾满油的披萨盒", "披萨盒", "其他垃圾"),
+    ("沾了油的厨房纸", "厨房纸", "其他垃圾"),
+    ("油腻的外卖餐盒", "外卖餐盒", "其他垃圾"),
+])
+def test_dirt_does_not_change_a_thing_that_is_not_recyclable(matcher: Matcher, text: str, item: str,
+                                                             category: str) -> None:
+    assert _only(matcher, text)[:2] == (item, category)
+
+
+def test_dirt_on_a_recyclable_is_never_answered_recyclable(matcher: Matcher) -> None:
+    c = matcher.classify("沾了油的快递纸袋", "shanghai")
+    assert all(a.category != "可回收物" for a in c.answers), c
+
+
+@pytest.mark.parametrize(("text", "item"), [("塑料竖笛", "竖笛"), ("塑料水枪", "水枪"), ("纸质礼品盒", "礼品盒"),
+                                            ("塑料浇水壶", "浇水壶")])
+def test_a_recyclable_material_agrees_with_a_recyclable_object(matcher: Matcher, text: str, item: str) -> None:
+    assert _only(matcher, text) == (item, "可回收物", "compound")
+
+
+def test_a_material_that_disagrees_still_asks(matcher: Matcher) -> None:
+    assert matcher.classify("陶瓷竖笛", "shanghai").status != "ok" or \
+        matcher.classify("陶瓷竖笛", "shanghai").answers[0].category != "可回收物"
+
+
+@pytest.mark.parametrize(("text", "item", "category"), [
+    ("吸尘器里倒出来的灰", "吸尘器灰", "其他垃圾"),
+    ("粘毛器撕下来的纸", "粘毛器纸", "其他垃圾"),
+    ("装修拆下来的旧马桶", "马桶", "装修垃圾"),
+    ("泡发过的木耳", "黑木耳", "厨余垃圾"),
+    ("剥了糖纸的过期糖果", "糖果", "厨余垃圾"),
+    ("那个就是用完的杀虫剂瓶子怎么扔。", "杀虫剂瓶", "有害垃圾"),
+])
+def test_what_was_done_to_a_thing_or_where_it_came_from_does_not_hide_it(matcher: Matcher, text: str, item: str,
+                                                                          category: str) -> None:
+    assert _only(matcher, text)[:2] == (item, category)
+
+
+def test_risky_words_inside_the_owner_hide_the_bare_thing(matcher: Matcher) -> None:
+    """"油漆桶的盖子" may be a hazardous lid: never answered as a bare 盖子 question or a clean lid."""
+    c = matcher.classify("油漆桶的盖子", "shanghai")
+    assert c.special != "盖子" and all(a.category != "可回收物" for a in c.answers), c
+
+
+@pytest.mark.parametrize(("text", "item"), [("coconut shell which bin", "椰子壳"), ("button cell battery", "纽扣电池"),
+                                            ("bug spray can", "杀虫剂罐")])
+def test_english_names_and_a_trailing_which_bin(matcher: Matcher, text: str, item: str) -> None:
+    assert _only(matcher, text)[0] == item
+
+
+@pytest.mark.parametrize(("text", "package"), [
+    ("过期没开封的罐头", "可回收物"),
+    ("过期的罐装八宝粥没开过怎么扔", "可回收物"),
+    ("袋装薯片没开封", "其他垃圾"),
+    ("没拆封的过期零食", "其他垃圾"),
+])
+def test_a_food_in_its_package_is_answered_in_parts(matcher: Matcher, text: str, package: str) -> None:
+    c = matcher.classify(text, "shanghai")
+    assert c.status == "ok" and c.parts, (text, c)
+    categories = [p.category for p in c.parts]
+    assert categories[0] == "厨余垃圾" and package in categories[1:], (text, categories)
+
+
+@pytest.mark.parametrize(("text", "special"), [("没开封的过期盒装牛奶", "牛奶"), ("带包装的过期月饼", "月饼"),
+                                               ("整箱过期的杯装酸奶", "牛奶")])
+def test_a_packaged_food_with_its_own_parts_keeps_them(matcher: Matcher, text: str, special: str) -> None:
+    c = matcher.classify(text, "shanghai")
+    assert c.status == "ok" and c.special == special and c.parts, (text, c)
+
+
+@pytest.mark.parametrize("text", ["没开封的口红", "没开封的电池", "盒装牛奶"])
+def test_a_package_word_on_a_thing_that_is_not_food_changes_nothing(matcher: Matcher, text: str) -> None:
+    c = matcher.classify(text, "shanghai")
+    assert not c.parts or c.special in ("牛奶", "电池"), (text, c)
+    assert all(p.what != "包装袋" for p in c.parts)
