@@ -109,7 +109,8 @@ def modifiers(index: Index, k: str, category_of: CategoryOf) -> Resolution | Non
     bare = _MODIFIER_PREFIX.sub("", k)
     if k.isascii():
         variants.extend(_singular(k))
-    for cand in (bare, _FILLER_SUFFIX.sub("", bare), _FILLER_SUFFIX.sub("", k), k.replace("的", ""), bare.replace("的", ""),
+    # The whole name without 的 first: "过期的药" is 过期药 (an item), not the bare "药" (which asks back).
+    for cand in (k.replace("的", ""), bare, _FILLER_SUFFIX.sub("", bare), _FILLER_SUFFIX.sub("", k), bare.replace("的", ""),
                  *_possessed(k)):
         if cand and cand != k and cand not in variants:
             variants.append(cand)
