@@ -35,6 +35,8 @@ LED灯,有害垃圾,,
 奶茶珍珠,厨余垃圾,,
 过期药品,有害垃圾,过期药,
 药盒,可回收物,,
+菜,厨余垃圾,,
+土,其他垃圾,,
 """
 CLASSES = """
 [[class]]
@@ -285,6 +287,16 @@ def test_a_known_container_names_what_was_inside(matcher: Matcher) -> None:
     assert only(matcher.classify("奶茶里的珍珠", "shanghai"))[:2] == ("奶茶珍珠", "厨余垃圾")
     assert only(matcher.classify("请问奶茶里的珍珠是什么垃圾", "shanghai"))[0] == "奶茶珍珠"
     assert only(matcher.classify("盒子里的珍珠", "shanghai"))[:2] == ("珍珠", "其他垃圾")
+
+
+def test_a_state_before_de_keeps_food_food(matcher: Matcher) -> None:
+    """"冻坏的菜" is still food; "花盆里的土" is the soil; dirt does not move dry waste; a material is never dropped."""
+    assert only(matcher.classify("冻坏的菜", "shanghai"))[:2] == ("菜", "厨余垃圾")
+    assert only(matcher.classify("花盆里的土", "shanghai"))[:2] == ("土", "其他垃圾")
+    assert only(matcher.classify("油腻的纸巾", "shanghai"))[:2] == ("餐巾纸", "其他垃圾")
+    for text in ("塑料的香蕉", "装过油的报纸"):
+        c = matcher.classify(text, "shanghai")
+        assert not (c.status == "ok" and c.answers and c.answers[0].matched_by == "modifier"), c
 
 
 def test_pinyin_full_and_initials(matcher: Matcher) -> None:
