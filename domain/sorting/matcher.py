@@ -83,6 +83,12 @@ class Matcher:
         core = self._core(compact)
         category_of = self._category_of(city)
         index = self.kb.index
+        joined = _with_container(compact, core)
+        if joined:
+            # "奶茶里的珍珠" is 奶茶珍珠 (tapioca), not a pearl: the container names it when the pair is known.
+            found = resolve(index, joined, category_of, fuzzy_ok=False, onto=self.kb.ontology, city=city)
+            if found.kind in ("item", "special") and found.matched_by in ("exact", "alias", "special", "modifier"):
+                return self._build(query, city, joined, found)
         first = resolve(index, core, category_of, onto=self.kb.ontology, city=city)
         if first.kind in ("item", "special") and first.matched_by in ("exact", "alias", "special"):
             return self._build(query, city, core, first)
@@ -226,6 +232,15 @@ class Matcher:
                     if name not in found:
                         found.append(name)
         return tuple(found[:3])
+
+
+def _with_container(compact: str, core: str) -> str:
+    """"奶茶里的珍珠" → "奶茶珍珠": the thing named with the container the wrappers cut off ("" when none)."""
+    at = compact.find("里的")
+    if at < 1 or "里的" in core or not compact[at + 2:].startswith(core):
+        return ""
+    container = strip_wrappers(compact[:at])
+    return container + core if container and len(container) <= 6 else ""
 
 
 def _named_part(special: Special, said: set[str]) -> int:

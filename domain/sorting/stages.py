@@ -26,7 +26,10 @@ _MODIFIER_PREFIX = re.compile(
 _BATTERY_SIZE = re.compile(r"(?<=电池)(?:[0-9]{1,2}号|[一二三五七九]号|aaa|aa|[0-9]v)$")
 _FILLER_SUFFIX = re.compile(r"(?:之类的|之类|什么的|啥的|这种东西|这类东西|东西|一类|类|等等|等|们|儿|子|碎片|碎了)$")
 # Prefix words that may change a category (dirty paper is not recyclable): never infer past them.
-_RISKY = re.compile(r"[脏污油湿沾染泡粘带装]")
+_RISKY = re.compile(r"[脏污油湿沾染泡粘装]|带(?!鱼)")  # 带鱼 is a fish, not "with"
+# Words before 的 that may make a thing something else ("塑料的苹果", "玩具的香蕉"): never dropped.
+_NOT_STATE = re.compile(r"假|玩具|模型|仿真|装饰|摆件|图案|印|画")
+_DRY = "其他垃圾"
 # Names ending in a substance ("玻璃水", "玻璃胶", "瓷砖清洁剂") are not objects of that material.
 _SUBSTANCE_TAIL = re.compile(r"[水液剂胶油膏粉霜乳漆蜡泥]$")
 
@@ -105,8 +108,10 @@ def _possessed(k: str, known: Callable[[str], bool] | None = None) -> tuple[str,
     if "的" not in k:
         return ()
     before, after = k.rsplit("的", 1)
-    if not after or _LIST_WORD.search(before):
-        return ()  # "螃蟹壳和绑螃蟹的绳子" is two things, not the rope
+    if not after or _LIST_WORD.search(before) or "霉" in before:
+        return ()  # "螃蟹壳和绑螃蟹的绳子" is two things; mould moves paper and cloth to dry waste (food: see _stated)
+    if before in _MATERIAL_WORDS or before in _CHANGERS or _NOT_STATE.search(before):
+        return ()  # "塑料的苹果" is not an apple
     owner = _MODIFIER_PREFIX.sub("", re.sub(r"(?:里面|里头|里|上面|上)?(?:吃剩|用剩|用完|喝完|剩下|留下|掉下|倒出来|倒出|"
                                            r"撕下来|撕下|扫出来|刮下来|拆下来|剪下来|换下来|取下来)?$", "", before))
     risky = bool(_RISKY.search(before))
@@ -128,7 +133,8 @@ def modifiers(index: Index, k: str, category_of: CategoryOf) -> Resolution | Non
     bare = _MODIFIER_PREFIX.sub("", k)
     if k.isascii():
         variants.extend(_singular(k))
-    for cand in (bare, _FILLER_SUFFIX.sub("", bare), _FILLER_SUFFIX.sub("", k), k.replace("的", ""), bare.replace("的", ""),
+    # The whole name without 的 first: "过期的药" is 过期药 (an item), not the bare "药" (which asks back).
+    for cand in (k.replace("的", ""), bare, _FILLER_SUFFIX.sub("", bare), _FILLER_SUFFIX.sub("", k), bare.replace("的", ""),
                  _BATTERY_SIZE.sub("", bare), *_possessed(k, lambda t: t in index.exact or t in index.specials)):
         if cand and cand != k and cand not in variants:
             variants.append(cand)
@@ -136,6 +142,27 @@ def modifiers(index: Index, k: str, category_of: CategoryOf) -> Resolution | Non
         found = exact(index, cand, category_of)
         if found is not None:
             return Resolution(found.kind, found.names, found.special, 0.95, "modifier", via=cand)
+    return _stated(index, k, category_of)
+
+
+def _stated(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
+    """"臭掉的鱼", "泡过的枸杞", "猫罐头里的肉": a state or a container before 的 does not move food out of
+    the food bin; "花盆里的土": what was inside a container is the thing; "油腻的锡纸": dirt does not move
+    a dry-waste thing. Anything else before 的 (materials, 装过…) keeps the question open."""
+    if "的" not in k:
+        return None
+    before, after = k.rsplit("的", 1)
+    if not before or not after or any(m in before for m in _CHANGERS) or _NOT_STATE.search(before):
+        return None
+    found = exact(index, after, category_of)
+    if found is None or found.kind != "item":
+        return None
+    category = category_of(found.names[0])
+    inside = before.endswith("里") and not _RISKY.search(before)
+    dirty_dry = category == _DRY and re.fullmatch(r"(?:很|有点|沾满|全是)?(?:油腻|油污|油乎乎|脏|脏兮兮|湿|湿掉|发霉)(?:了|掉)?", before)
+    food = category == FOOD and not re.search(r"[装沾染粘药电漆]", before)  # "泡了药的酒" is a medicine
+    if food or inside or dirty_dry:
+        return Resolution("item", found.names, confidence=0.9, matched_by="modifier", via=after)
     return None
 
 
@@ -257,8 +284,10 @@ def _prefix_applies(index: Index, onto: Ontology, match: ClassMatch, k: str, cat
     if rest_names:
         # "铁观音" (a tea), "瓷砖块" (renovation): the rest decides, not the prefix.
         return category_of(rest_names[0]) not in (FOOD, HAZARDOUS, RENOVATION, BULKY)
-    if onto.head_classes(rest, _known_category(index, category_of)):
-        return True
+    rest_classes = onto.head_classes(rest, _known_category(index, category_of))
+    if rest_classes:
+        # "铁板饭" is a dish: a food class after the prefix is not an object of that material.
+        return rest_classes[0].cls.category not in (FOOD, HAZARDOUS)
     # A one-character prefix (铁, 电, 瓷) starts many words that are not about the material.
     return len(k) - len(rest) >= 2 and len(rest) >= 1
 

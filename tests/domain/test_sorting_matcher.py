@@ -31,6 +31,12 @@ LED灯,有害垃圾,,
 勺子,其他垃圾,,
 开心果,厨余垃圾,,
 粽子绳,其他垃圾,,
+珍珠,其他垃圾,,
+奶茶珍珠,厨余垃圾,,
+过期药品,有害垃圾,过期药,
+药盒,可回收物,,
+菜,厨余垃圾,,
+土,其他垃圾,,
 """
 CLASSES = """
 [[class]]
@@ -90,6 +96,13 @@ kind = "cases"
 question = "你问的是干电池还是充电电池？"
 options = ["干电池", "充电电池"]
 parts = [{ what = "干电池", item = "干电池" }, { what = "充电电池", item = "充电电池" }]
+
+[[special]]
+name = "药"
+kind = "cases"
+question = "是过期药品，还是药盒？"
+options = ["过期药品", "药盒"]
+parts = [{ what = "过期药品", item = "过期药品" }, { what = "药盒", item = "药盒" }]
 
 [[special]]
 name = "奶茶"
@@ -261,6 +274,29 @@ def test_modifiers_are_dropped(matcher: Matcher) -> None:
     assert only(matcher.classify("用过的纸巾"))[:2] == ("餐巾纸", "其他垃圾")
     assert only(matcher.classify("玻璃瓶子"))[0] == "玻璃瓶"
     assert only(matcher.classify("苹果的核"))[0] == "苹果核"
+
+
+def test_the_whole_name_without_de_comes_before_the_bare_thing(matcher: Matcher) -> None:
+    """"过期的药" is 过期药 (an alias of an item), not the bare "药" that asks which kind."""
+    assert only(matcher.classify("过期的药", "shanghai"))[:2] == ("过期药品", "有害垃圾")
+    assert matcher.classify("药", "shanghai").status == "ambiguous"
+
+
+def test_a_known_container_names_what_was_inside(matcher: Matcher) -> None:
+    """"奶茶里的珍珠" is tapioca (奶茶珍珠), not a pearl; an unknown pair falls back to the thing."""
+    assert only(matcher.classify("奶茶里的珍珠", "shanghai"))[:2] == ("奶茶珍珠", "厨余垃圾")
+    assert only(matcher.classify("请问奶茶里的珍珠是什么垃圾", "shanghai"))[0] == "奶茶珍珠"
+    assert only(matcher.classify("盒子里的珍珠", "shanghai"))[:2] == ("珍珠", "其他垃圾")
+
+
+def test_a_state_before_de_keeps_food_food(matcher: Matcher) -> None:
+    """"冻坏的菜" is still food; "花盆里的土" is the soil; dirt does not move dry waste; a material is never dropped."""
+    assert only(matcher.classify("冻坏的菜", "shanghai"))[:2] == ("菜", "厨余垃圾")
+    assert only(matcher.classify("花盆里的土", "shanghai"))[:2] == ("土", "其他垃圾")
+    assert only(matcher.classify("油腻的纸巾", "shanghai"))[:2] == ("餐巾纸", "其他垃圾")
+    for text in ("塑料的香蕉", "装过油的报纸"):
+        c = matcher.classify(text, "shanghai")
+        assert not (c.status == "ok" and c.answers and c.answers[0].matched_by == "modifier"), c
 
 
 def test_pinyin_full_and_initials(matcher: Matcher) -> None:
