@@ -52,6 +52,7 @@ class Soak:
         self.faults: list[Fault] = []
         self.skipped: list[str] = []
         self.rss: dict[str, int] = {}
+        self.loadavg: list[float] = []
         self.fake = FakeWeChat().start()
         self.load = Load(TOKEN, self.fake, jpeg(), self.stop, args.think)
         self.media = work / "media"
@@ -99,13 +100,46 @@ class Soak:
         print(f"  [{start - self.t0:6.1f} s] fault: {name} (window {end - start:.1f} s)",
               flush=True)
 
+    def workers_warm(self, before: set[int] | None = None) -> bool:
+        """Every web worker (and one not in `before`, when given) has imported the app and
+        loaded the knowledge base: its memory reached 90 % of the largest worker's."""
+        assert self.gunicorn.proc is not None
+        rss = {pid: _rss_kb(pid) for pid in _children(self.gunicorn.proc.pid)}
+        fresh = before is None or bool(set(rss) - before)
+        return (len(rss) == 4 and fresh and max(rss.values()) > 100_000
+                and min(rss.values()) >= 0.9 * max(rss.values()))
+
+    def warm_up(self) -> float:
+        """Questions from 8 threads until every worker is warm (bounded): a worker answers
+        nothing until it has imported the app, and loads the knowledge base on first use."""
+        t = time.monotonic()
+        while time.monotonic() - t < 180 and not self.workers_warm():
+            threads = [threading.Thread(target=self.load.deliver, args=(
+                "warm-up", f"o_soak_warm_{n}", "text"), kwargs={"Content": "电池"})
+                for n in range(8)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            time.sleep(0.5)
+        return time.monotonic() - t
+
     def kill_worker(self) -> None:
+        """kill -9 a worker; the fault lasts until gunicorn's replacement is warm (bounded)."""
         assert self.gunicorn.proc is not None
         workers = _children(self.gunicorn.proc.pid)
-        if workers:
-            t = time.monotonic()
-            os.kill(workers[0], signal.SIGKILL)
-            self.fault(f"kill -9 web worker {workers[0]}", "kill", t, t + 5)
+        if not workers:
+            self.skipped.append("kill -9 web worker: no worker found")
+            return
+        t = time.monotonic()
+        os.kill(workers[0], signal.SIGKILL)
+        threading.Thread(target=self._replacement_warm, args=(t, workers), daemon=True).start()
+
+    def _replacement_warm(self, t: float, workers: list[int]) -> None:
+        while time.monotonic() - t < 90 and not self.workers_warm(set(workers)):
+            time.sleep(0.5)
+        self.fault(f"kill -9 web worker {workers[0]} (replacement warm after "
+                   f"{time.monotonic() - t:.1f} s)", "kill", t, time.monotonic() + 2)
 
     def kill_scheduler(self) -> None:
         active = self.active_scheduler()
@@ -154,6 +188,7 @@ class Soak:
 
     def sample_memory(self) -> None:
         while not self.stop.wait(5.0):
+            self.loadavg.append(os.getloadavg()[0])
             assert self.gunicorn.proc is not None
             procs = {"gunicorn master": self.gunicorn.proc.pid}
             procs.update({f"web worker {n}": pid
@@ -240,12 +275,18 @@ class Soak:
             for _ in range(2):
                 self.start_scheduler()
                 time.sleep(2)
+            t_warm = time.monotonic()
+            warm = self.warm_up()
+            # Not an outage: the workers are still importing the app (nothing else runs yet).
+            self.faults.append(Fault("start-up: workers booting", t_warm, time.monotonic(),
+                                     "startup"))
             bound = sum(self.load.bind(openid, code) for openid, code in codes.items())
             acting = sorted(o for o in codes if o.endswith("_member"))
             print(f"soak: {self.args.minutes:g} min, gunicorn 4 workers at {gunicorn.url}, "
                   f"PostgreSQL {'private cluster ' + self.pg.url if self.pg else 'shared'}, "
                   f"2 schedulers (reminder clock x{speed:.0f}), {bound}/{len(codes)} cadres "
-                  f"bound by chat, {len(spots)} complaint spots; work dir {self.work}",
+                  f"bound by chat, {len(spots)} complaint spots, workers warm after {warm:.0f} s; "
+                  f"work dir {self.work}",
                   flush=True)
             self.t0 = time.monotonic()
             threads = [threading.Thread(target=self.load.questions, args=(n, self.args.residents))
@@ -340,7 +381,7 @@ class Soak:
         kills = sum(1 for f in self.faults if f.kind == "kill")
         v = Verdict()
         v.add(judge_latency(self.load.outcomes, self.faults))
-        v.add(judge_messages(self.load.outcomes, keys, self.faults))
+        v.add(judge_messages(self.load.outcomes, keys, self.faults, self.t0))
         v.add(judge_complaints(self.load.complaints, per_reporter, originals, duplicates))
         v.add(judge_photos(photos))
         v.add(judge_pushes(outbox, calls, kills))
@@ -348,7 +389,7 @@ class Soak:
         print("\n=== soak figures")
         print(f"load {load_s:.0f} s; faults:")
         for f in self.faults:
-            print(f"  at {f.start - self.t0:6.1f} s: {f.name}")
+            print(f"  at {f.start - self.t0:6.1f} s: {f.name} (until {f.end - self.t0:.0f} s)")
         for s in self.skipped:
             print(f"  NOT APPLIED: {s}")
         for line in v.figures:
@@ -356,6 +397,10 @@ class Soak:
         print(f"cadres in chat: bound {a['bound']}, accepted {a['accepted']}, reported "
               f"rectified {a['rectified']}, refused {a['refused']}; cases by status: "
               + ", ".join(f"{s} {n}" for s, n in statuses))
+        if self.loadavg:
+            print(f"machine load average (1 min) during the load: mean "
+                  f"{sum(self.loadavg) / len(self.loadavg):.1f}, max {max(self.loadavg):.1f} "
+                  f"on {os.cpu_count()} cores (the soak's own processes included)")
         print("peak RSS: " + ", ".join(f"{k} {v_ / 1024:.0f} MB" for k, v_ in self.rss.items()))
         if self.skipped:
             v.failures.append(f"{len(self.skipped)} planned faults not applied")

@@ -130,7 +130,8 @@ def run(rt: Runtime, *, max_seconds: float | None = None, once: bool = False,
                 return True
             if not _run_while_held(rt, lock, deadline):
                 return True
-            log.warning("scheduler: lock lost to another scheduler; standing by")
+            log.warning("scheduler: lock lost (its session ended; another scheduler took it, "
+                        "or the database is still down); standing by")
     finally:
         lock.release()
         rt.drain()
