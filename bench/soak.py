@@ -238,6 +238,8 @@ class Soak:
             self.pg.create().start()
             base = self.pg.url
         except ClusterUnavailable as exc:
+            if self.pg is not None:
+                self.pg.remove()
             self.pg = None
             base = None
             print(f"soak: no private PostgreSQL ({exc}); using a schema on BENCH_DATABASE_URL "
@@ -447,6 +449,7 @@ def main() -> int:
         raise KeyboardInterrupt  # the same cleanup as Ctrl-C: processes, cluster, schema
 
     signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in background
     work = Path(tempfile.mkdtemp(prefix="wastebot-soak-"))
     try:
         code = Soak(args, work).run()
