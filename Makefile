@@ -66,7 +66,8 @@ migration: install
 clean:
 	rm -rf $(VENV) instance .pytest_cache
 
-# Soak test with faults on PostgreSQL (loopback; not part of `make test`): see docs/BENCHMARKS.md.
+# Soak test with faults on its own private PostgreSQL cluster (loopback; not part of `make test`):
+# see docs/BENCHMARKS.md.
 SOAK_MINUTES ?= 10
 soak: install
 	SOAK_MINUTES=$(SOAK_MINUTES) $(PY) bench/soak.py

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 import click
 from flask import current_app
@@ -33,12 +33,13 @@ def scheduler_run(once: bool, max_seconds: float | None, poll: float) -> None:
     click.echo("scheduler: finished" if active else "scheduler: stood by, never active")
 
 
-def _use_soak_reminders(rt: Runtime, fast: Callable[[], datetime]) -> None:
+def _use_soak_reminders(rt: Runtime, fast: SoakClock) -> None:
     """Replace the reminder job by the scan on the fast clock, every 5 s of real time.
 
     What it writes is made due on the real clock, so that every deliverer (this process's outbox
     job, the web workers' kicks) leases the outbox on one clock: two clocks would each see the
-    other's leases as expired and send twice.
+    other's leases as expired and send twice. After the soak's end of day (`until`) the scan
+    writes nothing more, so that the outbox can be seen to drain.
     """
     from sqlalchemy import update
 
@@ -47,6 +48,8 @@ def _use_soak_reminders(rt: Runtime, fast: Callable[[], datetime]) -> None:
     from scheduler import runner
 
     def soak_reminder_job(_rt: object) -> int:
+        if time.time() >= fast.until:
+            return 0
         real_now = datetime.now(TZ)
         with rt.sessions.begin() as session:
             written = len(scan(session, rt.config, fast()))
@@ -58,17 +61,25 @@ def _use_soak_reminders(rt: Runtime, fast: Callable[[], datetime]) -> None:
     runner.JOBS["reminders"] = (soak_reminder_job, 5)
 
 
-def soak_clock() -> Callable[[], datetime] | None:
-    """WASTEBOT_SOAK_CLOCK="<epoch>:<speed>" (bench/soak.py only, never in production): the
-    scheduler's clock runs `speed` times as fast as real time from the Unix time `epoch`, the
-    same in every scheduler process, so reminders come due within a short soak run."""
+@dataclass(frozen=True)
+class SoakClock:
+    """`speed` times as fast as real time from the Unix time `epoch`, the same in every process."""
+
+    epoch: float
+    speed: float
+    until: float  # Unix time after which the soak's scans stop
+
+    def __call__(self) -> datetime:
+        now = time.time()
+        return datetime.fromtimestamp(self.epoch + (now - self.epoch) * self.speed, TZ)
+
+
+def soak_clock() -> SoakClock | None:
+    """WASTEBOT_SOAK_CLOCK="<epoch>:<speed>[:<until>]" (bench/soak.py only, never in
+    production): the reminder scans run on a fast clock, so reminders come due within a
+    short soak run, and stop at `until` (Unix time)."""
     value = os.environ.get("WASTEBOT_SOAK_CLOCK", "")
     if not value:
         return None
-    epoch, speed = (float(part) for part in value.split(":"))
-
-    def clock() -> datetime:
-        now = time.time()
-        return datetime.fromtimestamp(epoch + (now - epoch) * speed, TZ)
-
-    return clock
+    parts = [float(part) for part in value.split(":")]
+    return SoakClock(parts[0], parts[1], parts[2] if len(parts) > 2 else float("inf"))

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from filelock import FileLock, Timeout
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 # Any fixed 64-bit number shared by every scheduler of this application.
@@ -16,26 +17,56 @@ ADVISORY_KEY = 0x5741_5354_4542_4F54 & 0x7FFF_FFFF_FFFF_FFFF
 
 class SchedulerLock(Protocol):
     def try_acquire(self) -> bool: ...
+    def held(self) -> bool: ...
     def release(self) -> None: ...
 
 
 class AdvisoryLock:
     """pg_try_advisory_lock on a dedicated connection held for the process lifetime.
 
-    The lock dies with the connection, so a scheduler killed with -9 frees it at once.
+    The lock dies with the connection, so a scheduler killed with -9 frees it at once; so
+    does a restart of PostgreSQL, which every holder and waiter must survive (`held`).
     """
 
     def __init__(self, engine: Engine, key: int = ADVISORY_KEY) -> None:
         self.engine, self.key = engine, key
         self._conn: Connection | None = None
+        self._holding = False
 
     def try_acquire(self) -> bool:
-        if self._conn is None:
-            self._conn = self.engine.connect()
-        got = bool(self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                                      {"k": self.key}).scalar())
-        self._conn.commit()  # session-level lock: survives the end of this transaction
+        """Take the lock if free; False (not an error) while the database is unreachable."""
+        try:
+            if self._conn is None:
+                self._conn = self.engine.connect()
+            got = bool(self._conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
+                                          {"k": self.key}).scalar())
+            self._conn.commit()  # session-level lock: survives the end of this transaction
+        except DBAPIError as exc:
+            log.warning("scheduler lock: database unreachable (%s); will try again",
+                        type(exc.orig).__name__)
+            self._drop()
+            return False
+        self._holding = got
         return got
+
+    def held(self) -> bool:
+        """Whether we hold the lock and its session still lives (a PostgreSQL restart ends it)."""
+        if self._conn is None or not self._holding:
+            return False
+        try:
+            self._conn.execute(text("SELECT 1"))
+            self._conn.commit()
+        except DBAPIError:
+            self._drop()
+            return False
+        return True
+
+    def _drop(self) -> None:
+        self._holding = False
+        if self._conn is not None:
+            self._conn.invalidate()
+            self._conn.close()
+            self._conn = None
 
     def release(self) -> None:
         if self._conn is not None:
@@ -44,10 +75,10 @@ class AdvisoryLock:
             try:
                 self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
                 self._conn.commit()
+            except DBAPIError:
+                pass  # the session is gone, and the lock with it
             finally:
-                self._conn.invalidate()
-                self._conn.close()
-                self._conn = None
+                self._drop()
 
 
 class FileSchedulerLock:
@@ -63,6 +94,9 @@ class FileSchedulerLock:
         except Timeout:
             return False
         return True
+
+    def held(self) -> bool:
+        return bool(self._lock.is_locked)
 
     def release(self) -> None:
         if self._lock.is_locked:

@@ -14,7 +14,7 @@ from outbound.delivery import deliver_due
 from outbound.kick import Kicker
 from outbound.photos import fetch_pending
 from runtime import Runtime
-from scheduler.lock import make_lock, wait_for
+from scheduler.lock import SchedulerLock, make_lock, wait_for
 
 if TYPE_CHECKING:
     from reminders.notices import Planned
@@ -104,31 +104,63 @@ def run_once(rt: Runtime) -> None:
         run_job(name, job, rt)
 
 
+LOCK_CHECK_S = 5  # how often the active scheduler checks that its lock still lives
+
+
 def run(rt: Runtime, *, max_seconds: float | None = None, once: bool = False,
         poll_s: float = 5.0) -> bool:
-    """Wait for the lock, then run the jobs until stopped; False if the lock never came."""
+    """Wait for the lock, then run the jobs until stopped; False if the lock never came.
+
+    A lock lost while active (PostgreSQL restarted: the session holding it ended) is taken
+    again when free; when another scheduler took it first, this one stands by again.
+    """
     deadline = time.monotonic() + max_seconds if max_seconds else None
     lock = make_lock(rt.engine, rt.config.INSTANCE_DIR)
-    if not wait_for(lock, poll_s=poll_s, deadline=deadline):
-        log.info("scheduler: stopping, never became active")
-        return False
-    log.info("scheduler: active (lock held)")
+    active = False
     try:
-        if once:
-            run_once(rt)
-            return True
-        sched = BlockingScheduler(timezone=TZ, job_defaults={
-            "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
-        start = datetime.now(TZ)
-        for name, (job, seconds) in JOBS.items():
-            # First run at once: a restarted scheduler catches up before anything else.
-            sched.add_job(run_job, "interval", seconds=seconds, args=[name, job, rt], id=name,
-                          next_run_time=start)
-        if max_seconds:
-            sched.add_job(lambda: sched.shutdown(wait=False), "date",
-                          run_date=start + timedelta(seconds=max_seconds), id="stop")
-        sched.start()
-        return True
+        while True:
+            if not wait_for(lock, poll_s=poll_s, deadline=deadline):
+                if not active:
+                    log.info("scheduler: stopping, never became active")
+                return active
+            active = True
+            log.info("scheduler: active (lock held)")
+            if once:
+                run_once(rt)
+                return True
+            if not _run_while_held(rt, lock, deadline):
+                return True
+            log.warning("scheduler: lock lost (its session ended; another scheduler took it, "
+                        "or the database is still down); standing by")
     finally:
         lock.release()
         rt.drain()
+
+
+def _run_while_held(rt: Runtime, lock: SchedulerLock, deadline: float | None) -> bool:
+    """Run the jobs until the deadline (False) or until another scheduler holds the lock (True)."""
+    lost = False
+    sched = BlockingScheduler(timezone=TZ, job_defaults={
+        "coalesce": True, "max_instances": 1, "misfire_grace_time": None})
+
+    def check_lock() -> None:
+        nonlocal lost
+        if lock.held():
+            return
+        if lock.try_acquire():  # the database came back and nobody else took it
+            log.warning("scheduler: lock's session ended (database restart?); lock taken again")
+            return
+        lost = True
+        sched.shutdown(wait=False)
+
+    start = datetime.now(TZ)
+    for name, (job, seconds) in JOBS.items():
+        # First run at once: a restarted scheduler catches up before anything else.
+        sched.add_job(run_job, "interval", seconds=seconds, args=[name, job, rt], id=name,
+                      next_run_time=start)
+    sched.add_job(check_lock, "interval", seconds=LOCK_CHECK_S, id="lock")
+    if deadline is not None:
+        sched.add_job(lambda: sched.shutdown(wait=False), "date", id="stop",
+                      run_date=start + timedelta(seconds=max(0.0, deadline - time.monotonic())))
+    sched.start()
+    return lost

@@ -32,8 +32,11 @@ def schema_url(base_url: str, schema: str) -> str:
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def fresh_database(work: Path, label: str) -> tuple[str, str, Callable[[], None]]:
-    """(url, backend name, cleanup): a new migrated PostgreSQL schema, else a SQLite file."""
+def fresh_database(work: Path, label: str, base_url: str | None = None
+                   ) -> tuple[str, str, Callable[[], None]]:
+    """(url, backend name, cleanup): a new migrated PostgreSQL schema, else a SQLite file.
+
+    The server is `base_url`, else BENCH_DATABASE_URL, else the local default."""
     import secrets
 
     from sqlalchemy import text
@@ -41,7 +44,7 @@ def fresh_database(work: Path, label: str) -> tuple[str, str, Callable[[], None]
     from cli.db import upgrade_database
     from models import make_engine
 
-    base = os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT)
+    base = base_url or os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT)
     try:
         admin = make_engine(base, connect_args={"connect_timeout": 3})
         schema = f"wastebot_bench_{label}_" + secrets.token_hex(3)
