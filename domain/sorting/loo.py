@@ -48,6 +48,7 @@ class LooResult:
 
 def leave_one_out(kb: KnowledgeBase, city: str = NATIONAL) -> LooResult:
     """Hide each item in turn and judge the inference's answer for its name."""
+    kb.warm()  # build the lazy tables once: each hiding copy shares them (else each rebuilds them)
     base = kb.index
     result = LooResult()
 
