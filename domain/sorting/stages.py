@@ -224,9 +224,17 @@ def _tail(index: Index, k: str, category_of: CategoryOf) -> tuple[str, Resolutio
         if _RISKY.search(head):
             return None
         found = exact(index, k[start:], category_of)
+        if found is not None and start == 1 and found.kind == "item" and _splits_known_word(index, k, found, category_of):
+            return None  # 山药片 is not 山 + 药片, 沙发套 not 沙 + 发套: ask rather than guess
         if found is not None:
             return k[start:], found
     return None
+
+
+def _splits_known_word(index: Index, k: str, tail: Resolution, category_of: CategoryOf) -> bool:
+    """The first two characters are a known thing of another bin than the one-character-shorter tail."""
+    owners = index.lookup(k[:2])
+    return bool(owners) and category_of(owners[0]) != category_of(tail.names[0])
 
 
 def _class_answer(match: ClassMatch, city: str, conf: float) -> Resolution:

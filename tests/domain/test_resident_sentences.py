@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pytest
 
+from domain.sorting.kb import KnowledgeBase
+from domain.sorting.loo import _Hiding
 from domain.sorting.matcher import Matcher
+from domain.sorting.stages import infer
 
 
 def _only(matcher: Matcher, text: str) -> tuple[str, str, str]:
@@ -167,3 +170,18 @@ def test_a_package_word_on_a_thing_that_is_not_food_changes_nothing(matcher: Mat
     c = matcher.classify(text, "shanghai")
     assert not c.parts or c.special in ("牛奶", "电池"), (text, c)
     assert all(p.what != "包装袋" for p in c.parts)
+
+
+@pytest.mark.parametrize(("name", "wrong_tail"), [("山药片", "药片"), ("沙发套", "发套"), ("豆沙包", "沙包")])
+def test_a_tail_cut_out_of_a_known_word_is_not_the_answer(kb: KnowledgeBase, name: str, wrong_tail: str) -> None:
+    """With the item hidden (as for a name the KB lacks), its first two characters name a thing of
+    another bin: the one-character-shorter tail is a different word, so no answer comes from it."""
+    hidden = _Hiding(kb.index, name)
+    res = infer(hidden, name, lambda n: kb.category_for(n, "shanghai")[0], kb.ontology, "shanghai")
+    assert res is None or res.via != wrong_tail
+
+
+def test_a_tail_after_a_word_of_the_same_bin_still_answers(kb: KnowledgeBase) -> None:
+    hidden = _Hiding(kb.index, "芒果皮")
+    res = infer(hidden, "芒果皮", lambda n: kb.category_for(n, "shanghai")[0], kb.ontology, "shanghai")
+    assert res is not None and res.kind == "item" and kb.category_for(res.names[0], "shanghai")[0] == "厨余垃圾"
