@@ -185,3 +185,15 @@ def test_a_tail_after_a_word_of_the_same_bin_still_answers(kb: KnowledgeBase) ->
     hidden = _Hiding(kb.index, "芒果皮")
     res = infer(hidden, "芒果皮", lambda n: kb.category_for(n, "shanghai")[0], kb.ontology, "shanghai")
     assert res is not None and res.kind == "item" and kb.category_for(res.names[0], "shanghai")[0] == "厨余垃圾"
+
+
+@pytest.mark.parametrize("name", ["儿童自行车", "充气床垫", "消毒碗柜"])
+def test_a_size_or_fitting_word_turns_an_inferred_bulky_answer_into_a_question(kb: KnowledgeBase, name: str) -> None:
+    hidden = _Hiding(kb.index, name)
+    res = infer(hidden, name, lambda n: kb.category_for(n, "shanghai")[0], kb.ontology, "shanghai")
+    assert res is not None and res.kind == "ambiguous"
+
+
+def test_an_old_solid_wood_bed_is_still_bulky_waste(matcher: Matcher) -> None:
+    c = matcher.classify("旧实木大床", "shanghai")
+    assert c.status == "ok" and c.answers[0].category == "大件垃圾"
