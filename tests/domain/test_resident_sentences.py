@@ -6,7 +6,13 @@ import pytest
 from domain.sorting.kb import KnowledgeBase
 from domain.sorting.loo import _Hiding
 from domain.sorting.matcher import Matcher
-from domain.sorting.stages import infer
+from domain.sorting.stages import Resolution, infer
+
+
+def _infer_hidden(kb: KnowledgeBase, name: str) -> Resolution | None:
+    """What inference says of a KB item's name with the item hidden, as for a name the KB lacks."""
+    hidden = _Hiding(kb.index, name)
+    return infer(hidden, name, lambda n: kb.category_for(n, "shanghai")[0], kb.ontology, "shanghai")
 
 
 def _only(matcher: Matcher, text: str) -> tuple[str, str, str]:
@@ -176,21 +182,18 @@ def test_a_package_word_on_a_thing_that_is_not_food_changes_nothing(matcher: Mat
 def test_a_tail_cut_out_of_a_known_word_is_not_the_answer(kb: KnowledgeBase, name: str, wrong_tail: str) -> None:
     """With the item hidden (as for a name the KB lacks), its first two characters name a thing of
     another bin: the one-character-shorter tail is a different word, so no answer comes from it."""
-    hidden = _Hiding(kb.index, name)
-    res = infer(hidden, name, lambda n: kb.category_for(n, "shanghai")[0], kb.ontology, "shanghai")
+    res = _infer_hidden(kb, name)
     assert res is None or res.via != wrong_tail
 
 
 def test_a_tail_after_a_word_of_the_same_bin_still_answers(kb: KnowledgeBase) -> None:
-    hidden = _Hiding(kb.index, "芒果皮")
-    res = infer(hidden, "芒果皮", lambda n: kb.category_for(n, "shanghai")[0], kb.ontology, "shanghai")
+    res = _infer_hidden(kb, "芒果皮")
     assert res is not None and res.kind == "item" and kb.category_for(res.names[0], "shanghai")[0] == "厨余垃圾"
 
 
 @pytest.mark.parametrize("name", ["儿童自行车", "充气床垫", "消毒碗柜"])
 def test_a_size_or_fitting_word_turns_an_inferred_bulky_answer_into_a_question(kb: KnowledgeBase, name: str) -> None:
-    hidden = _Hiding(kb.index, name)
-    res = infer(hidden, name, lambda n: kb.category_for(n, "shanghai")[0], kb.ontology, "shanghai")
+    res = _infer_hidden(kb, name)
     assert res is not None and res.kind == "ambiguous"
 
 
