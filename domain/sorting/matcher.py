@@ -13,6 +13,7 @@ from domain.sorting.stages import OK_CONFIDENCE, CategoryOf, Resolution, resolve
 
 _SEPARATORS = re.compile(r"[,，、;；/|\s]+|还有|以及|和|跟|与|及|加上|外加|或者|或")
 _LIST_PUNCT = re.compile(r"[,，、;；]")
+_LIST_WORDS = re.compile(r"(?<=.{2})(?:和|跟|还有|以及)(?=.{2})")
 _EN_SEPARATORS = re.compile(r"\s*(?:[,;/|&]|\band\b|\bor\b|\bhe\b|\bgen\b)\s*")  # "he", "gen": pinyin 和, 跟
 _MAX_PARTS = 8
 
@@ -102,7 +103,8 @@ class Matcher:
                 return multi
         if first.kind in ("item", "special") and first.matched_by in ("modifier", "sentence"):
             # "西瓜皮、易拉罐、用过的纸巾": a list written with commas is a list, whatever its tail says.
-            multi = self._multi(query, city, cleaned) if _LIST_PUNCT.search(cleaned) else None
+            # "粽叶和吃剩的糯米": a list joined by 和 too, when its pieces are each known.
+            multi = self._multi(query, city, cleaned) if _LIST_PUNCT.search(cleaned) or _LIST_WORDS.search(cleaned) else None
             return multi if multi is not None else self._build(query, city, core, first)
         chat = chitchat_kind(compact, core)
         if chat:

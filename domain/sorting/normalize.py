@@ -120,9 +120,10 @@ def strip_english(text: str) -> str:
 
 # A pinyin question: "yantou shi shenme laji", "dianchi zenme reng", "suliaodai reng nali".
 _PINYIN_TAIL = re.compile(
-    r"\s*(?:(?:shi|shu\s*yu|suan)\s*)?(?:shen\s*me|sha|na\s*(?:yi\s*)?(?:zhong|lei|ge))\s*(?:la\s*ji|lei)?\s*(?:a|ne|ya)?$"
+    r"(?:\s*(?:shi|shu\s*yu|suan)\s*(?:shen\s*me|sha)(?:\s*la\s*ji|\s*lei)?|\s*shen\s*me\s*la\s*ji"
+    r"|\s*(?:shi\s*)?na\s*(?:yi\s*)?(?:zhong|lei|ge)(?:\s*la\s*ji)?)\s*(?:a|ne|ya)?$"
     r"|\s*(?:ying\s*gai\s*)?(?:zen\s*me|ru\s*he)\s*(?:reng|diu|chu\s*li|fen\s*lei|fen)\s*$"
-    r"|\s*(?:reng|diu|fang)\s*(?:na\s*li|na\s*er|nar|na\s*ge\s*tong|na)\s*$"
+    r"|\s+(?:reng|diu|fang)\s*(?:na\s*li|na\s*er|nar|na\s*ge\s*tong|na)\s*$"
 )
 
 

@@ -200,3 +200,13 @@ def test_a_size_or_fitting_word_turns_an_inferred_bulky_answer_into_a_question(k
 def test_an_old_solid_wood_bed_is_still_bulky_waste(matcher: Matcher) -> None:
     c = matcher.classify("旧实木大床", "shanghai")
     assert c.status == "ok" and c.answers[0].category == "大件垃圾"
+
+
+@pytest.mark.parametrize("text", ["maosha", "mao sha"])
+def test_pinyin_ending_in_a_wrapper_syllable_is_not_cut(matcher: Matcher, text: str) -> None:
+    assert _only(matcher, text)[0] == "猫砂"  # "sha" (啥) alone is part of the name, not a question
+
+
+def test_a_list_joined_by_he_beats_the_possessive_of_its_last_piece(matcher: Matcher) -> None:
+    c = matcher.classify("过期的感冒药和维生素", "shanghai")
+    assert len(c.items) == 2 and c.answers[0].category == "有害垃圾"
