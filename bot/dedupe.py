@@ -72,10 +72,11 @@ class RedisInbox:
         self._mark = self._redis.register_script(MARK)
         self._answered = self._redis.register_script(_ANSWERED)
 
-    def hot_path(self, per_ip: int, per_user: int, nonce_ttl_s: int) -> HotPath:
+    def hot_path(self, per_ip: int, per_user: int, nonce_ttl_s: int,
+                 quota_ttl_s: int) -> HotPath:
         """The plain-question script (bot/hotpath.py) on this inbox's keys and connection."""
         return HotPath(self._redis, per_ip, per_user, nonce_ttl_s, REPLY_TTL_S, PENDING,
-                       PENDING_S)
+                       PENDING_S, quota_ttl_s)
 
     def claim(self, key: str, openid: str,
               wait_s: float = WAIT_S) -> Claimed | Answered | Busy | None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from string import Template
 from typing import Any
 
 from models.people import TOUCH_EVERY
@@ -54,29 +55,29 @@ local function allowed(key, cap, now)
 end
 """
 # KEYS: ip bucket, nonce, user bucket, inbox, free, busy, gen, miss quota.
-# ARGV: ip cap, user cap, now, digest, nonce ttl, reply, reply ttl, pending, pending ttl,
-# misses (0/1), quota ttl.
+# ARGV: now, digest, reply, misses (0/1), pending. $names: this process's constants, written
+# into the script once (fewer arguments to encode on every call).
 _ASK = _BUCKET + """
-local now = tonumber(ARGV[3])
-if not allowed(KEYS[1], tonumber(ARGV[1]), now) then return {'ip'} end
-if not redis.call('SET', KEYS[2], ARGV[4], 'NX', 'EX', ARGV[5]) then
+local now = tonumber(ARGV[1])
+if not allowed(KEYS[1], $ip_cap, now) then return {'ip'} end
+if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'EX', $nonce_ttl) then
   local first = redis.call('GET', KEYS[2])
-  if first and first ~= ARGV[4] then return {'nonce'} end
+  if first and first ~= ARGV[2] then return {'nonce'} end
 end
-if not allowed(KEYS[3], tonumber(ARGV[2]), now) then return {'rate'} end
+if not allowed(KEYS[3], $user_cap, now) then return {'rate'} end
 local known = redis.call('EXISTS', KEYS[5]) == 1 and redis.call('EXISTS', KEYS[6]) == 0
-local value, ttl = ARGV[8], ARGV[9]
-if known then value, ttl = ARGV[6], ARGV[7] end
+local value, ttl = ARGV[5], $pending_ttl
+if known then value, ttl = ARGV[3], $reply_ttl end
 if not redis.call('SET', KEYS[4], value, 'NX', 'EX', ttl) then
   local stored = redis.call('GET', KEYS[4])
-  if stored == ARGV[8] then return {'busy'} end
+  if stored == ARGV[5] then return {'busy'} end
   return {'answered', stored}
 end
 if not known then return {'unknown', redis.call('GET', KEYS[7]) or '0'} end
 local quota = 0
-if ARGV[10] == '1' then
+if ARGV[4] == '1' then
   quota = redis.call('INCR', KEYS[8])
-  if quota == 1 then redis.call('EXPIRE', KEYS[8], ARGV[11]) end
+  if quota == 1 then redis.call('EXPIRE', KEYS[8], $quota_ttl) end
 end
 return {'done', tostring(quota)}
 """
@@ -122,24 +123,24 @@ class Verdict:
 
 class HotPath:
     def __init__(self, client: Any, per_ip: int, per_user: int, nonce_ttl_s: int,
-                 reply_ttl_s: int, pending: bytes, pending_s: int) -> None:
+                 reply_ttl_s: int, pending: bytes, pending_s: int, quota_ttl_s: int) -> None:
         self._redis = client
-        self._ask = client.register_script(_ASK)
+        self._ask = client.register_script(Template(_ASK).substitute(
+            ip_cap=per_ip, user_cap=per_user, nonce_ttl=nonce_ttl_s, reply_ttl=reply_ttl_s,
+            pending_ttl=pending_s, quota_ttl=quota_ttl_s))
         self._settle = client.register_script(_SETTLE)
-        self._caps = (per_ip, per_user)
-        self._ttls = (nonce_ttl_s, reply_ttl_s, pending_s)
+        self._reply_ttl = reply_ttl_s
+        self._quota_ttl = quota_ttl_s
         self._pending = pending
 
     def ask(self, *, ip: str, nonce_key: str, digest: str, openid: str, key: str, reply: str,
-            now_s: float, misses: bool, quota: str, quota_ttl_s: int) -> Verdict | None:
+            now_s: float, misses: bool, quota: str) -> Verdict | None:
         """The verdict on one plain question; None when Redis does not answer."""
         import redis
 
-        nonce_ttl, reply_ttl, pending_s = self._ttls
         keys = [f"{PREFIX}rl:ip:{ip}", f"{PREFIX}nonce:{nonce_key}", f"{PREFIX}rl:u:{openid}",
                 f"{PREFIX}in:{key}", *fact_keys(openid), quota]
-        args = [self._caps[0], self._caps[1], now_s, digest, nonce_ttl, reply.encode("utf-8"),
-                reply_ttl, self._pending, pending_s, 1 if misses else 0, quota_ttl_s]
+        args = [now_s, digest, reply.encode("utf-8"), 1 if misses else 0, self._pending]
         try:
             result = self._ask(keys=keys, args=args)
         except redis.RedisError as exc:
@@ -155,15 +156,15 @@ class HotPath:
         return Verdict(kind)
 
     def settle(self, key: str, reply: str | None, openid: str, gen: str, misses: bool,
-               quota: str, quota_ttl_s: int) -> int | None:
+               quota: str) -> int | None:
         """After the database found no conversation: store the reply, set the free fact (if
         nothing moved), count a miss in the sender's daily quota; None when Redis failed."""
         import redis
 
         try:
             return int(self._settle(keys=[f"{PREFIX}in:{key}", *fact_keys(openid), quota],
-                                    args=[(reply or "").encode("utf-8"), self._ttls[1], gen,
-                                          FREE_S, 1 if misses else 0, quota_ttl_s]))
+                                    args=[(reply or "").encode("utf-8"), self._reply_ttl, gen,
+                                          FREE_S, 1 if misses else 0, self._quota_ttl]))
         except redis.RedisError as exc:
             log.warning("could not store a reply in Redis: %s", type(exc).__name__)
             return None

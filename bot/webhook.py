@@ -206,7 +206,7 @@ def _answer_hot(rt: Runtime, limits: WebhookLimits, inbox: RedisInbox, body: byt
     quota = quota_key(openid, now.astimezone(TZ).date().isoformat())
     verdict = hot.ask(ip=request.remote_addr or "-", nonce_key=nonce_key, digest=digest,
                       openid=openid, key=key, reply=reply or "", now_s=time.time(),
-                      misses=misses, quota=quota, quota_ttl_s=QUOTA_TTL_S)
+                      misses=misses, quota=quota)
     if verdict is None:
         return None
     kind = verdict.kind
@@ -241,7 +241,7 @@ def _answer_hot(rt: Runtime, limits: WebhookLimits, inbox: RedisInbox, body: byt
             log.exception("database error while answering a question")
             inbox.release(key, openid)
             return _plain("unavailable", 503)
-        quota_seen = hot.settle(key, reply, openid, verdict.gen, misses, quota, QUOTA_TTL_S)
+        quota_seen = hot.settle(key, reply, openid, verdict.gen, misses, quota)
     if misses and quota_seen:
         _record_misses(rt, ctx, openid, counted=quota_seen)
     return _render(rt, crypto, openid, incoming.account, reply)
@@ -283,13 +283,33 @@ def _answer_fast(rt: Runtime, limits: WebhookLimits, body: bytes, key: str, inco
 
 def _reply_for(rt: Runtime, incoming: Any, now: datetime) -> tuple[str | None, Context | None]:
     """A plain question's reply, computed before any write; (APOLOGY, None) if it failed."""
+    session = _SessionOnDemand(rt.sessions)
     try:
-        with rt.sessions() as session:  # the knowledge base's stamp, every few seconds
-            ctx = Context(session=session, config=rt.config, now=now, kb=rt.kb)
-            return answer(ctx, incoming), ctx
+        ctx = Context(session=session, config=rt.config, now=now, kb=rt.kb)  # type: ignore[arg-type]
+        return answer(ctx, incoming), ctx
     except Exception:  # the webhook's one process boundary, as on the full path
         log.exception("handler failed for a plain question")
         return APOLOGY, None
+    finally:
+        session.close()
+
+
+class _SessionOnDemand:
+    """A session made on first use: a plain reply reads the database only for the knowledge
+    base's stamp, every few seconds (services/kb_matcher.py)."""
+
+    def __init__(self, factory: Callable[[], Session]) -> None:
+        self._factory = factory
+        self._session: Session | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._session is None:
+            self._session = self._factory()
+        return getattr(self._session, name)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
 
 
 def _fast_path(rt: Runtime) -> FastPath:
@@ -306,7 +326,7 @@ def _hot_path(rt: Runtime, limits: WebhookLimits, inbox: RedisInbox) -> HotPath:
         guard = nonce_guard(current_app.extensions)
         hot = current_app.extensions.setdefault(
             "wastebot.hotpath", inbox.hot_path(max(limits.per_ip, 0), max(limits.per_user, 0),
-                                               guard.ttl_s))
+                                               guard.ttl_s, QUOTA_TTL_S))
     return hot
 
 
@@ -419,7 +439,9 @@ def _record_misses(rt: Runtime, ctx: Context, openid: str, counted: int | None =
     day = ctx.now.astimezone(TZ).date()
     quota = f"kbmiss:{openid}:{day.isoformat()}"
     try:
-        with rt.sessions.begin() as session:
+        # Counts need no durable commit: on PostgreSQL each statement commits on its own,
+        # asynchronously (Runtime.relaxed).
+        with rt.sessions(bind=rt.relaxed or rt.engine) as session, session.begin():
             if counted is None and hit(session, quota, ctx.now + QUOTA_TTL) > \
                     rt.config.KB_MISS_DAILY_PER_SENDER:
                 return

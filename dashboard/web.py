@@ -1,6 +1,7 @@
 """Response headers, upload limits and error pages for the dashboard, in one place."""
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, render_template, request
@@ -31,6 +32,7 @@ def tile_source(url: str) -> str:
     return f"{parts.scheme}://{'.'.join(labels)}"
 
 
+@lru_cache(maxsize=8)  # on every response, webhook replies included
 def csp(tile_url: str) -> str:
     source = tile_source(tile_url)
     return CSP.format(tiles=" " + source if source else "")

@@ -107,27 +107,26 @@ def test_an_open_conversation_is_never_taken_even_when_redis_forgot(
 def test_a_fact_is_not_set_when_a_conversation_may_have_opened_meanwhile(
         runtime: Runtime, r: Any) -> None:
     inbox = RedisInbox(REDIS_URL)
-    hot = inbox.hot_path(0, 0, 60)
+    hot = inbox.hot_path(0, 0, 60, 60)
     openid = "o_hot_race_" + secrets.token_hex(4)
     free = fact_keys(openid)[0]
     try:
         def ask(key: str) -> Any:
             return hot.ask(ip="-", nonce_key=key, digest="d", openid=openid, key=key,
-                           reply="答", now_s=0.0, misses=False, quota="q:" + openid,
-                           quota_ttl_s=60)
+                           reply="答", now_s=0.0, misses=False, quota="q:" + openid)
 
         unknown = ask("k1:" + openid)
         assert unknown is not None and unknown.kind == "unknown"
         # While this question's database read runs, a full-path message of the same sender
         # is claimed (it may open a conversation): the read may be stale, so no fact.
         assert isinstance(inbox.claim("k2:" + openid, openid), Claimed)
-        hot.settle("k1:" + openid, "答", openid, unknown.gen, False, "q:" + openid, 60)
+        hot.settle("k1:" + openid, "答", openid, unknown.gen, False, "q:" + openid)
         assert not r.exists(free)
         # Its transaction ended (committed or not): a later read settles normally.
         inbox.answered("k2:" + openid, "好的", openid)
         again = ask("k3:" + openid)
         assert again is not None and again.kind == "unknown"
-        hot.settle("k3:" + openid, "答", openid, again.gen, False, "q:" + openid, 60)
+        hot.settle("k3:" + openid, "答", openid, again.gen, False, "q:" + openid)
         assert r.exists(free)
         assert ask("k4:" + openid).kind == "done"  # type: ignore[union-attr]
     finally:
