@@ -17,7 +17,7 @@ each backend it prints:
 
 CPU time is far less disturbed by other processes on the machine than wall time. With
 `--cprofile`, the same loop is run again under cProfile and the time split into the steps of
-the hot path (inclusive times; cProfile inflates Python-heavy steps).
+the hot path (inclusive CPU times; cProfile inflates Python-heavy steps).
 """
 from __future__ import annotations
 
@@ -106,18 +106,22 @@ def call(app: Callable[..., Any], line: str) -> str:
 class BackendCpu:
     """CPU seconds of the PostgreSQL backends serving this process's connections."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, *engines: Any) -> None:
         from sqlalchemy import event
 
         self.pids: set[int] = set()
-        if engine.dialect.name == "postgresql":
-            @event.listens_for(engine, "connect")
-            def _pid(dbapi_conn: Any, _record: Any) -> None:
-                cur = dbapi_conn.cursor()
-                cur.execute("SELECT pg_backend_pid()")
-                self.pids.add(int(cur.fetchone()[0]))
-                cur.close()
+
+        def _pid(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("SELECT pg_backend_pid()")
+            self.pids.add(int(cur.fetchone()[0]))
+            cur.close()
+            if not dbapi_conn.autocommit:
                 dbapi_conn.rollback()
+
+        for engine in engines:
+            if engine is not None and engine.dialect.name == "postgresql":
+                event.listen(engine, "connect", _pid)
 
     def seconds(self) -> float:
         tick = os.sysconf("SC_CLK_TCK")
@@ -145,12 +149,16 @@ def measure(app: Any, lines: list[str], warm: list[str], db: BackendCpu | None) 
 
 
 def profiled(app: Any, lines: list[str]) -> list[tuple[str, float, float]]:
-    """The same deliveries under cProfile (`lines` must be new to the app: no repeats)."""
-    prof = cProfile.Profile()
+    """The same deliveries under cProfile (`lines` must be new to the app: no repeats).
+    Set WASTEBOT_PROFILE_TOP=N to print the N functions with the most CPU of their own."""
+    prof = cProfile.Profile(time.process_time)  # CPU time: waits on the network are not work
     prof.enable()
     for line in lines:
         call(app, line)
     prof.disable()
+    top = int(os.environ.get("WASTEBOT_PROFILE_TOP", "0"))
+    if top:
+        pstats.Stats(prof).sort_stats("tottime").print_stats(top)
     return steps(prof, len(lines))
 
 
@@ -180,8 +188,7 @@ def app_for(url: str, redis_url: str, work: Path, label: str) -> tuple[Any, Any]
     from runtime import from_app
 
     app = create_app(Config.from_env())
-    engine = from_app(app).engine
-    return app, engine
+    return app, from_app(app)
 
 
 def main() -> int:
@@ -223,12 +230,12 @@ def main() -> int:
                 print(f"  ({backend}: PostgreSQL unavailable, skipped)")
                 continue
         try:
-            app, engine = app_for(url, args.redis if backend == "pg-redis" else "", work, backend)
-            db = BackendCpu(engine)
+            app, rt = app_for(url, args.redis if backend == "pg-redis" else "", work, backend)
+            db = BackendCpu(rt.engine, getattr(rt, "relaxed", None))
             row = measure(app, first, warm, db)
             if args.cprofile:
                 row["steps"] = profiled(app, profile_lines)
-            engine.dispose()
+            rt.close()
         finally:
             cleanup()
         rows.append((backend, row))

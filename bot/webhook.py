@@ -8,10 +8,11 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timedelta
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import Integer, Table, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -28,8 +29,7 @@ from handlers.routes import plain_question
 from handlers.sorting import answer, pending_misses
 from handlers.types import Context
 from models import InboundMessage
-from models.base import UTCDateTime, portable_sql
-from models.plain import Ask
+from models.plain import Ask, claim_full
 from services.kb_misses import record_misses
 from models.shared import hit
 
@@ -38,13 +38,22 @@ bp = Blueprint("wechat", __name__)
 APOLOGY = "系统繁忙，请稍后再试。"
 QUOTA_TTL = timedelta(days=2)  # a sender's daily count of unanswered questions is kept this long
 QUOTA_TTL_S = int(QUOTA_TTL.total_seconds())
-Admit = Callable[[Session], "str | None"]  # the kind of refusal ("nonce", "rate") or None
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """What the full path checks with its claim when the database keeps nonces and rates."""
+
+    nonce_key: str
+    digest: str
+    rate_key: str
+    rate_expires: datetime
+    rate_limit: int
+    refused: str | None = None  # already refused (a rate limiter outside the database)
+
+
+Admit = _Checks
 _INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]
-# Claim the delivery key: a row id, or nothing when the key was already claimed.
-_CLAIM = portable_sql("INSERT INTO inbound_messages (dedupe_key, openid, msg_type, received_at) "
-                      "VALUES (:key, :openid, :msg_type, :now) "
-                      "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-                      now=UTCDateTime()).columns(id=Integer)
 
 
 def _runtime() -> Runtime:
@@ -331,16 +340,15 @@ def _hot_path(rt: Runtime, limits: WebhookLimits, inbox: RedisInbox) -> HotPath:
 
 
 def _admission(rt: Runtime, limits: WebhookLimits, body: bytes, incoming: Any) -> Admit:
-    """The replay guard, then the sender's rate, in the full path's transaction."""
+    """The replay guard and the sender's rate, checked with the claim in the full path's
+    transaction (no Redis)."""
     args = request.args
-    timestamp, nonce = args["timestamp"], args["nonce"]
-
-    def admit(session: Session) -> str | None:
-        if not nonce_guard(current_app.extensions).fresh(timestamp, nonce, body, session):
-            return "nonce"
-        return None if limits.user_allowed(incoming.openid, session) else "rate"
-
-    return admit
+    nonce_key, digest = NonceGuard.key_digest(args["timestamp"], args["nonce"], body)
+    window = limits.user_window(incoming.openid)
+    if window is None and not limits.user_allowed(incoming.openid):
+        return _Checks(nonce_key, digest, "", rt.clock(), 0, refused="rate")
+    rate_key, rate_expires, rate_limit = window or ("", rt.clock(), 0)
+    return _Checks(nonce_key, digest, rate_key, rate_expires, rate_limit)
 
 
 def _admit(rt: Runtime, limits: WebhookLimits, body: bytes, openid: str) -> Response | None:
@@ -399,14 +407,19 @@ def _handle_once(rt: Runtime, key: str, incoming: Any, admit: Admit | None,
     One transaction and one durable commit: the nonce and the sender's rate (`admit`, when the
     database keeps them), the claim of the key, the handler, the stored reply."""
     now = rt.clock()
-    refused = None
+    checks = admit or _Checks("", "", "", now, 0)
+    if checks.refused is not None:
+        raise Refused(checks.refused)
+    ask = Ask(openid=incoming.openid, key=key, msg_type=incoming.msg_type, reply="", now=now,
+              nonce_key=checks.nonce_key, digest=checks.digest, rate_key=checks.rate_key,
+              rate_expires=checks.rate_expires, rate_limit=checks.rate_limit, touch=False,
+              store=True)
     with rt.sessions.begin() as session:
-        refused = admit(session) if admit is not None else None
+        # Claimed before the handler: a concurrent duplicate blocks on this unique key
+        # until we commit, then inserts nothing and reads the reply we stored.
+        raw = session.connection().connection.driver_connection
+        refused, row_id = claim_full(raw, rt.engine.dialect.name == "sqlite", ask)
         if refused is None:
-            # Claimed before the handler: a concurrent duplicate blocks on this unique key
-            # until we commit, then inserts nothing and reads the reply we stored.
-            row_id = session.scalar(_CLAIM, {"key": key, "openid": incoming.openid,
-                                             "msg_type": incoming.msg_type, "now": now})
             if row_id is None:
                 first = session.scalar(select(_INBOUND.c.reply)
                                        .where(_INBOUND.c.dedupe_key == key))

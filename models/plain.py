@@ -168,3 +168,57 @@ def _sqlite_steps(cur: Any, ask: Ask, now: str) -> Outcome:
         return Outcome(False)
     row = cur.execute(_SQLITE_STORED, (ask.key,)).fetchone()
     return Outcome(False, claimed=False, stored=(row[0] if row else None) or None)
+
+
+# The full path's first statement (any message, in its durable transaction): the nonce, the
+# sender's rate and the claim of the delivery key, in one round trip on PostgreSQL.
+_PG_FULL = """
+WITH nonce AS (
+  INSERT INTO seen_nonces (key, body_digest, seen_at)
+  SELECT %(nkey)s::text, %(digest)s::text, %(now)s::timestamp WHERE %(nkey)s::text <> ''
+  ON CONFLICT (key) DO NOTHING RETURNING 1),
+fresh AS (
+  SELECT EXISTS (SELECT 1 FROM nonce) OR COALESCE(
+    (SELECT body_digest FROM seen_nonces WHERE key = %(nkey)s::text), %(digest)s::text)
+    = %(digest)s::text AS ok),
+rate AS (
+  INSERT INTO shared_counts (key, count, expires_at)
+  SELECT %(rkey)s::text, 1, %(rexp)s::timestamp FROM fresh
+  WHERE fresh.ok AND %(limit)s::int > 0
+  ON CONFLICT (key) DO UPDATE SET count = shared_counts.count + 1,
+  expires_at = excluded.expires_at RETURNING count),
+admitted AS (
+  SELECT 1 FROM fresh WHERE fresh.ok
+  AND (%(limit)s::int <= 0 OR (SELECT count FROM rate) <= %(limit)s::int)),
+claim AS (
+  INSERT INTO inbound_messages (dedupe_key, openid, msg_type, received_at)
+  SELECT %(key)s::text, %(openid)s::text, %(msg_type)s::text, %(now)s::timestamp
+  FROM admitted ON CONFLICT (dedupe_key) DO NOTHING RETURNING id)
+SELECT (SELECT ok FROM fresh), EXISTS (SELECT 1 FROM admitted), (SELECT id FROM claim)
+"""
+
+
+def claim_full(conn: Any, sqlite: bool, ask: Ask) -> tuple[str | None, int | None]:
+    """(refusal "nonce"/"rate" or None, the claimed row's id or None for a repeat), inside the
+    caller's transaction on its DBAPI connection. `ask.reply`, `touch` and `store` are unused."""
+    if sqlite:
+        now = _text(ask.now)
+        cur = conn.cursor()
+        if ask.nonce_key and cur.execute(_SQLITE_NONCE, (ask.nonce_key, ask.digest, now)
+                                         ).fetchone() is None:
+            first = cur.execute(_SQLITE_DIGEST, (ask.nonce_key,)).fetchone()
+            if first is not None and first[0] != ask.digest:
+                return "nonce", None
+        if ask.rate_limit > 0 and cur.execute(
+                _SQLITE_RATE, (ask.rate_key[:250], _text(ask.rate_expires))
+                ).fetchone()[0] > ask.rate_limit:
+            return "rate", None
+        row = cur.execute(_SQLITE_CLAIM, (ask.key, ask.openid, ask.msg_type, now, None)
+                          ).fetchone()
+        return None, row[0] if row else None
+    params = _params(ask, _utc(ask.now), _utc(ask.rate_expires), None)
+    with conn.cursor() as cur:
+        fresh, admitted, row_id = cur.execute(_PG_FULL, params).fetchone()
+    if not fresh:
+        return "nonce", None
+    return (None, row_id) if admitted else ("rate", None)
