@@ -55,8 +55,9 @@ local function allowed(key, cap, now)
 end
 """
 # KEYS: ip bucket, nonce, user bucket, inbox, free, busy, gen, miss quota.
-# ARGV: now, digest, reply, misses (0/1), pending. $names: this process's constants, written
-# into the script once (fewer arguments to encode on every call).
+# ARGV: now, digest, reply, misses (0/1), pending, plain (0/1). $names: this process's
+# constants, written into the script once (fewer arguments to encode on every call).
+# Not plain (any message for the full path): claim the key and mark the sender.
 _ASK = _BUCKET + """
 local now = tonumber(ARGV[1])
 if not allowed(KEYS[1], $ip_cap, now) then return {'ip'} end
@@ -65,13 +66,21 @@ if not redis.call('SET', KEYS[2], ARGV[2], 'NX', 'EX', $nonce_ttl) then
   if first and first ~= ARGV[2] then return {'nonce'} end
 end
 if not allowed(KEYS[3], $user_cap, now) then return {'rate'} end
-local known = redis.call('EXISTS', KEYS[5]) == 1 and redis.call('EXISTS', KEYS[6]) == 0
+local plain = ARGV[6] == '1'
+local known = plain and redis.call('EXISTS', KEYS[5]) == 1 and redis.call('EXISTS', KEYS[6]) == 0
 local value, ttl = ARGV[5], $pending_ttl
 if known then value, ttl = ARGV[3], $reply_ttl end
 if not redis.call('SET', KEYS[4], value, 'NX', 'EX', ttl) then
   local stored = redis.call('GET', KEYS[4])
   if stored == ARGV[5] then return {'busy'} end
   return {'answered', stored}
+end
+if not plain then
+  redis.call('DEL', KEYS[5])
+  redis.call('SET', KEYS[6], '1', 'EX', $busy_ttl)
+  redis.call('INCR', KEYS[7])
+  redis.call('EXPIRE', KEYS[7], $gen_ttl)
+  return {'claimed'}
 end
 if not known then return {'unknown', redis.call('GET', KEYS[7]) or '0'} end
 local quota = 0
@@ -115,7 +124,7 @@ def quota_key(openid: str, day: str) -> str:
 
 @dataclass(frozen=True)
 class Verdict:
-    kind: str  # ip | nonce | rate | answered | busy | done | unknown
+    kind: str  # ip | nonce | rate | answered | busy | done | unknown | claimed
     reply: str | None = None  # answered: the first delivery's reply
     gen: str = "0"  # unknown: the sender's generation, for settle()
     quota: int = 0  # done: this sender's unanswered-question count today (0: none counted)
@@ -127,20 +136,24 @@ class HotPath:
         self._redis = client
         self._ask = client.register_script(Template(_ASK).substitute(
             ip_cap=per_ip, user_cap=per_user, nonce_ttl=nonce_ttl_s, reply_ttl=reply_ttl_s,
-            pending_ttl=pending_s, quota_ttl=quota_ttl_s))
+            pending_ttl=pending_s, quota_ttl=quota_ttl_s, busy_ttl=BUSY_S, gen_ttl=GEN_S))
         self._settle = client.register_script(_SETTLE)
         self._reply_ttl = reply_ttl_s
         self._quota_ttl = quota_ttl_s
         self._pending = pending
 
     def ask(self, *, ip: str, nonce_key: str, digest: str, openid: str, key: str, reply: str,
-            now_s: float, misses: bool, quota: str) -> Verdict | None:
-        """The verdict on one plain question; None when Redis does not answer."""
+            now_s: float, misses: bool, quota: str, plain: bool = True) -> Verdict | None:
+        """The verdict on one plain question; None when Redis does not answer.
+
+        With `plain` False (a message for the full path: `reply` and `misses` unused), the
+        same checks, then the key is claimed and the sender marked: "claimed"."""
         import redis
 
         keys = [f"{PREFIX}rl:ip:{ip}", f"{PREFIX}nonce:{nonce_key}", f"{PREFIX}rl:u:{openid}",
                 f"{PREFIX}in:{key}", *fact_keys(openid), quota]
-        args = [now_s, digest, reply.encode("utf-8"), 1 if misses else 0, self._pending]
+        args = [now_s, digest, reply.encode("utf-8"), 1 if misses else 0, self._pending,
+                1 if plain else 0]
         try:
             result = self._ask(keys=keys, args=args)
         except redis.RedisError as exc:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot import signing, wxml
-from bot.dedupe import Answered, Busy, Claimed, RedisInbox, redis_inbox
+from bot.dedupe import Answered, Claimed, RedisInbox, redis_inbox
 from bot.fastpath import FastPath, NotPlain, Refused, answer_plain
 from bot.hotpath import HotPath, quota_key
 from bot.ratelimit import WebhookLimits, webhook_limits
@@ -181,23 +181,46 @@ def _receive_with_redis(rt: Runtime, limits: WebhookLimits, inbox: RedisInbox, b
             return fast
         return _full_path(rt, key, incoming, crypto, admit=_admission(rt, limits, body, incoming),
                           mark=inbox.mark)
-    if not limits.ip_allowed(request.remote_addr or "-"):
-        return _plain("too many requests", 429)
-    try:
-        refused = _admit(rt, limits, body, openid)  # Redis: no statement
-    except (OperationalError, DBAPIError):
-        log.exception("database error while checking a delivery's nonce and rate")
-        return _plain("unavailable", 503)
+    # Anything else: the same checks and the claim (its sender marked) in one script.
+    hot = _hot_path(rt, limits, inbox)
+    args = request.args
+    nonce_key, digest = NonceGuard.key_digest(args["timestamp"], args["nonce"], body)
+    verdict = hot.ask(ip=request.remote_addr or "-", nonce_key=nonce_key, digest=digest,
+                      openid=openid, key=key, reply="", now_s=time.time(), misses=False,
+                      quota="", plain=False)
+    if verdict is None:  # Redis down: the database keeps it all; mark before any conversation
+        return _full_path(rt, key, incoming, crypto, admit=_admission(rt, limits, body, incoming),
+                          mark=inbox.mark)
+    refused = _refused(verdict.kind)
     if refused is not None:
         return refused
-    claim = inbox.claim(key, openid)
+    if verdict.kind == "answered":
+        return _render(rt, crypto, incoming.openid, incoming.account, verdict.reply)
+    if verdict.kind == "busy":
+        return _wait_for_first(rt, inbox, key, incoming, crypto)
+    return _full_path(rt, key, incoming, crypto, inbox=inbox)
+
+
+def _refused(kind: str) -> Response | None:
+    """The answer to a delivery the checks refused (bot/hotpath.py's verdicts), else None."""
+    if kind == "ip":
+        return _plain("too many requests", 429)
+    if kind == "nonce":
+        return _plain("forbidden", 403)  # a copied query string with another body
+    if kind == "rate":
+        return _plain("success", 200)  # a flood from one sender: dropped, politely
+    return None
+
+
+def _wait_for_first(rt: Runtime, inbox: RedisInbox, key: str, incoming: Any,
+                    crypto: signing.MessageCrypto | None) -> Response:
+    """The same delivery is being answered elsewhere: its reply, or 503 (WeChat retries)."""
+    claim = inbox.claim(key, incoming.openid)
     if isinstance(claim, Answered):
         return _render(rt, crypto, incoming.openid, incoming.account, claim.reply)
-    if isinstance(claim, Busy):
-        return _plain("unavailable", 503)  # the first delivery is still being answered
-    if claim is None:  # Redis down: the database keeps the key; mark before any conversation
-        return _full_path(rt, key, incoming, crypto, mark=inbox.mark)
-    return _full_path(rt, key, incoming, crypto, inbox=inbox)
+    if isinstance(claim, Claimed):  # its worker died: answer it ourselves, in full
+        return _full_path(rt, key, incoming, crypto, inbox=inbox)
+    return _plain("unavailable", 503)
 
 
 def _answer_hot(rt: Runtime, limits: WebhookLimits, inbox: RedisInbox, body: bytes, key: str,
@@ -219,21 +242,13 @@ def _answer_hot(rt: Runtime, limits: WebhookLimits, inbox: RedisInbox, body: byt
     if verdict is None:
         return None
     kind = verdict.kind
-    if kind == "ip":
-        return _plain("too many requests", 429)
-    if kind == "nonce":
-        return _plain("forbidden", 403)
-    if kind == "rate":
-        return _plain("success", 200)  # a flood from one sender: dropped, politely
+    refused = _refused(kind)
+    if refused is not None:
+        return refused
     if kind == "answered":
         return _render(rt, crypto, openid, incoming.account, verdict.reply)
-    if kind == "busy":  # the same delivery is being answered elsewhere: wait for its reply
-        claim = inbox.claim(key, openid)
-        if isinstance(claim, Answered):
-            return _render(rt, crypto, openid, incoming.account, claim.reply)
-        if isinstance(claim, Claimed):  # its worker died: answer it ourselves, in full
-            return _full_path(rt, key, incoming, crypto, inbox=inbox)
-        return _plain("unavailable", 503)
+    if kind == "busy":
+        return _wait_for_first(rt, inbox, key, incoming, crypto)
     quota_seen: int | None = verdict.quota
     if kind == "unknown":  # Redis does not know the sender: the database reads the row
         fast = _fast_path(rt)
@@ -349,19 +364,6 @@ def _admission(rt: Runtime, limits: WebhookLimits, body: bytes, incoming: Any) -
         return _Checks(nonce_key, digest, "", rt.clock(), 0, refused="rate")
     rate_key, rate_expires, rate_limit = window or ("", rt.clock(), 0)
     return _Checks(nonce_key, digest, rate_key, rate_expires, rate_limit)
-
-
-def _admit(rt: Runtime, limits: WebhookLimits, body: bytes, openid: str) -> Response | None:
-    """With Redis: the replay guard, then the sender's rate (no database work unless Redis
-    fails); None when the delivery may be handled."""
-    with rt.sessions.begin() as session:
-        if not nonce_guard(current_app.extensions).fresh(
-                request.args["timestamp"], request.args["nonce"], body, session):
-            return _plain("forbidden", 403)
-        if not limits.user_allowed(openid, session):
-            # A flood from one sender: answer WeChat politely (no retry), drop the message.
-            return _plain("success", 200)
-    return None
 
 
 def _check_mode(rt: Runtime) -> Response | None:
