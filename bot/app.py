@@ -65,6 +65,13 @@ class _CookieSessions(SecureCookieSessionInterface):
             return self.session_class()
         return super().open_session(app, request)
 
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        if not session and not session.modified:  # what Flask does, without the cookie names
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
+
 
 # Capabilities with web pages add a function(app) here (dashboard, Open311).
 def _dashboard(app: Flask) -> None:

@@ -55,6 +55,8 @@ def _raise_upload_limit() -> None:
 
 
 def _headers(response: Response) -> Response:
+    if request.blueprint == "wechat":  # XML for WeChat's servers, no page: none of these apply
+        return response
     response.headers.setdefault("Content-Security-Policy", csp(runtime().config.MAP_TILE_URL))
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
