@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config import TZ, Config
 from models import make_engine, make_session_factory
+from models.base import make_relaxed_engine
 from outbound.kick import Kicker
 from outbound.photostore import PhotoStore, build_photo_store
 from outbound.wechat_api import (HttpApi, MemoryTokenCache, OfficialAccountApi, RedisTokenCache,
@@ -41,6 +42,9 @@ class Runtime:
     wecom: WeComApi | None = None
     wecom_robot: WeComRobot | None = None
     kicker: Kicker = field(default_factory=Kicker, repr=False)
+    # PostgreSQL: autocommit connections without durable commits, for plain questions only
+    # (bot/fastpath.py); None on SQLite, where the fast path uses `engine`'s connections.
+    relaxed: Engine | None = None
 
     def kick(self, names: set[str]) -> None:
         """Run background work ("outbox", "media") soon, off the request: outbound/kick.py."""
@@ -53,6 +57,8 @@ class Runtime:
     def close(self) -> None:
         self.drain()
         self.engine.dispose()
+        if self.relaxed is not None:
+            self.relaxed.dispose()
 
 
 def token_cache(config: Config) -> TokenCache:
@@ -75,7 +81,9 @@ def build_runtime(config: Config, clock: Clock | None = None,
     return Runtime(config=config, engine=engine, sessions=make_session_factory(engine),
                    kb=KbService.from_config(config), photos=build_photo_store(config),
                    clock=clock or system_clock,
-                   wechat=wechat, wecom=wecom, wecom_robot=robot)
+                   wechat=wechat, wecom=wecom, wecom_robot=robot,
+                   relaxed=make_relaxed_engine(engine)
+                   if engine.dialect.name == "postgresql" else None)
 
 
 APP_KEY = "wastebot"  # the Flask app's extensions[APP_KEY] holds the process's Runtime

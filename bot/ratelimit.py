@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -115,8 +116,12 @@ class DatabaseLimiter:
 
     def allow_in(self, session: Session, key: str, rate_per_min: int) -> bool:
         """The same check as one statement in the caller's transaction (the webhook's)."""
-        name, expires = window_key("rl:" + key, self.WINDOW_S, self._runtime.clock())
+        name, expires = self.window(key)
         return hit(session, name, expires) <= rate_per_min
+
+    def window(self, key: str) -> tuple[str, datetime]:
+        """The counter's key for now and when it expires (the fast path counts it itself)."""
+        return window_key("rl:" + key, self.WINDOW_S, self._runtime.clock())
 
 
 class WebhookLimits:
@@ -131,6 +136,12 @@ class WebhookLimits:
 
     def ip_allowed(self, ip: str) -> bool:
         return self.per_ip <= 0 or self.limiter.allow("ip:" + ip, self.per_ip)
+
+    def user_window(self, openid: str) -> tuple[str, datetime, int] | None:
+        """(counter key, its expiry, the budget) when the database keeps the sender's count."""
+        if self.per_user > 0 and isinstance(self.user_limiter, DatabaseLimiter):
+            return (*self.user_limiter.window("u:" + openid), self.per_user)
+        return None
 
     def user_allowed(self, openid: str, session: Session | None = None) -> bool:
         """Within the sender's budget; a database limiter joins `session` when given one."""

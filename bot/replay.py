@@ -43,12 +43,16 @@ class NonceGuard:
 
         One Redis SET NX EX, or one statement in the caller's `session` (committed by it).
         """
-        key = f"{timestamp}:{nonce}"
-        digest = hashlib.sha256(body).hexdigest()
+        key, digest = self.key_digest(timestamp, nonce, body)
         first = self._redis_first(key, digest) if self._redis is not None else None
         if first is None:
             first = remember_nonce(session, key, digest, self._runtime.clock()) or digest
         return first == digest
+
+    @staticmethod
+    def key_digest(timestamp: str, nonce: str, body: bytes) -> tuple[str, str]:
+        """The remembered key of a signed query string, and the digest of its body."""
+        return f"{timestamp}:{nonce}", hashlib.sha256(body).hexdigest()
 
     def _redis_first(self, key: str, digest: str) -> str | None:
         """The digest first seen under `key` (ours if new); None when Redis is unreachable."""

@@ -7,39 +7,53 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from flask import Blueprint, Response, current_app, request
-from sqlalchemy import Integer, Table, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot import signing, wxml
-from bot.dedupe import Answered, Busy, RedisInbox, redis_inbox
-from bot.fastpath import NotPlain, RecentTouches, Refused, answer_plain
+from bot.dedupe import Answered, Claimed, RedisInbox, redis_inbox
+from bot.fastpath import FastPath, NotPlain, Refused, answer_plain
+from bot.hotpath import HotPath, quota_key
 from bot.ratelimit import WebhookLimits, webhook_limits
-from bot.replay import MAX_NONCE, nonce_guard
+from bot.replay import MAX_NONCE, NonceGuard, nonce_guard
 from runtime import from_app, Runtime
 from config import TZ
 from handlers.dispatch import handle
 from handlers.routes import plain_question
-from handlers.sorting import pending_misses
+from handlers.sorting import answer, pending_misses
 from handlers.types import Context
 from models import InboundMessage
-from models.base import UTCDateTime, portable_sql
+from models.plain import Ask, claim_full
 from services.kb_misses import record_misses
 from models.shared import hit
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
 APOLOGY = "系统繁忙，请稍后再试。"
+QUOTA_TTL = timedelta(days=2)  # a sender's daily count of unanswered questions is kept this long
+QUOTA_TTL_S = int(QUOTA_TTL.total_seconds())
+
+
+@dataclass(frozen=True)
+class _Checks:
+    """What the full path checks with its claim when the database keeps nonces and rates."""
+
+    nonce_key: str
+    digest: str
+    rate_key: str
+    rate_expires: datetime
+    rate_limit: int
+    refused: str | None = None  # already refused (a rate limiter outside the database)
+
+
+Admit = _Checks
 _INBOUND: Table = InboundMessage.__table__  # type: ignore[assignment]
-# Claim the delivery key: a row id, or nothing when the key was already claimed.
-_CLAIM = portable_sql("INSERT INTO inbound_messages (dedupe_key, openid, msg_type, received_at) "
-                      "VALUES (:key, :openid, :msg_type, :now) "
-                      "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-                      now=UTCDateTime()).columns(id=Integer)
 
 
 def _runtime() -> Runtime:
@@ -82,7 +96,9 @@ def receive() -> Response:
     if refused is not None:
         return refused
     limits = webhook_limits(current_app.extensions, rt.config)
-    if not limits.ip_allowed(request.remote_addr or "-"):
+    inbox = redis_inbox(current_app.extensions, rt.config.REDIS_URL)
+    # With Redis, a plain question's per-address check is part of its one script (hotpath).
+    if inbox is None and not limits.ip_allowed(request.remote_addr or "-"):
         return _plain("too many requests", 429)
     refused = _check_mode(rt)
     if refused is not None:
@@ -102,42 +118,46 @@ def receive() -> Response:
     if not incoming.openid:
         return _plain("bad request", 400)
     key = wxml.dedupe_key(fields)
-    inbox = redis_inbox(current_app.extensions, rt.config.REDIS_URL)
     if inbox is not None:
         return _receive_with_redis(rt, limits, inbox, body, key, incoming, crypto)
     if plain_question(incoming):
         fast = _answer_fast(rt, limits, body, key, incoming, crypto)
         if fast is not None:
             return fast
-    try:
-        refused = _admit(rt, limits, body, incoming.openid)
-    except (OperationalError, DBAPIError):
-        log.exception("database error while checking a delivery's nonce and rate")
-        return _plain("unavailable", 503)
-    if refused is not None:
-        return refused
-    return _full_path(rt, key, incoming, crypto)
+    return _full_path(rt, key, incoming, crypto, admit=_admission(rt, limits, body, incoming))
 
 
 def _full_path(rt: Runtime, key: str, incoming: Any, crypto: signing.MessageCrypto | None,
-               inbox: RedisInbox | None = None) -> Response:
-    """Any message, in one transaction that claims its key in the database first."""
+               admit: Admit | None = None, inbox: RedisInbox | None = None,
+               mark: Callable[[str], bool] | None = None) -> Response:
+    """Any message, in one transaction that claims its key in the database first.
+
+    `admit` checks the nonce and the sender's rate in that transaction (no Redis); `inbox`
+    holds the Redis claim of the key (its sender marked); `mark` is given when Redis could not
+    mark the sender: a conversation may then be opened only if marking succeeds before the
+    commit (bot/hotpath.py)."""
+    openid = incoming.openid
     try:
-        reply, wake = _handle_once(rt, key, incoming)
-    except (OperationalError, DBAPIError):
-        # Database unreachable or restarting: no reply, so WeChat retries the delivery.
+        reply, wake = _handle_once(rt, key, incoming, admit, mark)
+    except Refused as refused:
+        # A copied query string with another body; or a flood from one sender (answered
+        # politely so WeChat does not retry, the message dropped).
+        return _plain("forbidden", 403) if refused.kind == "nonce" else _plain("success", 200)
+    except (OperationalError, DBAPIError, _Untold):
+        # Database unreachable or restarting, or Redis could not be told of a conversation:
+        # no reply, so WeChat retries the delivery.
         log.exception("database error while handling a message")
         if inbox is not None:
-            inbox.release(key)
+            inbox.release(key, openid)
         return _plain("unavailable", 503)
     except Exception:  # the webhook's one process boundary: log it, apologise, carry on
         log.exception("handler failed for %s", incoming.msg_type)
         reply, wake = APOLOGY, set()
     if inbox is not None:
         if reply == APOLOGY:
-            inbox.release(key)  # rolled back: a retry is handled afresh, as without Redis
+            inbox.release(key, openid)  # rolled back: a retry is handled afresh, as without Redis
         else:
-            inbox.answered(key, reply)
+            inbox.answered(key, reply, openid)
     response = _render(rt, crypto, incoming.openid, incoming.account, reply)
     if wake:
         response.call_on_close(lambda: rt.kick(wake))
@@ -147,57 +167,130 @@ def _full_path(rt: Runtime, key: str, incoming: Any, crypto: signing.MessageCryp
 def _receive_with_redis(rt: Runtime, limits: WebhookLimits, inbox: RedisInbox, body: bytes,
                         key: str, incoming: Any,
                         crypto: signing.MessageCrypto | None) -> Response:
-    """With REDIS_URL: nonce, rate and the delivery key in Redis (bot/dedupe.py); a plain
-    question then needs no database write. Redis unreachable: the database's paths."""
-    try:
-        refused = _admit(rt, limits, body, incoming.openid)  # Redis: no statement
-    except (OperationalError, DBAPIError):
-        log.exception("database error while checking a delivery's nonce and rate")
-        return _plain("unavailable", 503)
+    """With REDIS_URL: a plain question is one Redis script (bot/hotpath.py); anything else
+    has its nonce, rate and delivery key in Redis (bot/dedupe.py) before the full path.
+    Redis unreachable: the database's paths."""
+    openid = incoming.openid
+    if plain_question(incoming):
+        hot = _answer_hot(rt, limits, inbox, body, key, incoming, crypto)
+        if hot is not None:
+            return hot
+        # Redis did not answer: the database fast path, nonce and rate in the database.
+        fast = _answer_fast(rt, limits, body, key, incoming, crypto)
+        if fast is not None:
+            return fast
+        return _full_path(rt, key, incoming, crypto, admit=_admission(rt, limits, body, incoming),
+                          mark=inbox.mark)
+    # Anything else: the same checks and the claim (its sender marked) in one script.
+    hot = _hot_path(rt, limits, inbox)
+    args = request.args
+    nonce_key, digest = NonceGuard.key_digest(args["timestamp"], args["nonce"], body)
+    verdict = hot.ask(ip=request.remote_addr or "-", nonce_key=nonce_key, digest=digest,
+                      openid=openid, key=key, reply="", now_s=time.time(), misses=False,
+                      quota="", plain=False)
+    if verdict is None:  # Redis down: the database keeps it all; mark before any conversation
+        return _full_path(rt, key, incoming, crypto, admit=_admission(rt, limits, body, incoming),
+                          mark=inbox.mark)
+    refused = _refused(verdict.kind)
     if refused is not None:
         return refused
-    claim = inbox.claim(key)
+    if verdict.kind == "answered":
+        return _render(rt, crypto, incoming.openid, incoming.account, verdict.reply)
+    if verdict.kind == "busy":
+        return _wait_for_first(rt, inbox, key, incoming, crypto)
+    return _full_path(rt, key, incoming, crypto, inbox=inbox)
+
+
+def _refused(kind: str) -> Response | None:
+    """The answer to a delivery the checks refused (bot/hotpath.py's verdicts), else None."""
+    if kind == "ip":
+        return _plain("too many requests", 429)
+    if kind == "nonce":
+        return _plain("forbidden", 403)  # a copied query string with another body
+    if kind == "rate":
+        return _plain("success", 200)  # a flood from one sender: dropped, politely
+    return None
+
+
+def _wait_for_first(rt: Runtime, inbox: RedisInbox, key: str, incoming: Any,
+                    crypto: signing.MessageCrypto | None) -> Response:
+    """The same delivery is being answered elsewhere: its reply, or 503 (WeChat retries)."""
+    claim = inbox.claim(key, incoming.openid)
     if isinstance(claim, Answered):
         return _render(rt, crypto, incoming.openid, incoming.account, claim.reply)
-    if isinstance(claim, Busy):
-        return _plain("unavailable", 503)  # the first delivery is still being answered
-    store = claim is None  # Redis down: the database keeps the key
-    if plain_question(incoming):
-        fast = _answer_fast(rt, limits, body, key, incoming, crypto, admitted=True,
-                            store=store)
-        if fast is not None:
-            if claim is not None:
-                reply = getattr(fast, "wastebot_reply", None)
-                if fast.status_code == 503 or reply == APOLOGY:
-                    inbox.release(key)
-                else:
-                    inbox.answered(key, reply)
-            return fast
-    return _full_path(rt, key, incoming, crypto, inbox if claim is not None else None)
+    if isinstance(claim, Claimed):  # its worker died: answer it ourselves, in full
+        return _full_path(rt, key, incoming, crypto, inbox=inbox)
+    return _plain("unavailable", 503)
+
+
+def _answer_hot(rt: Runtime, limits: WebhookLimits, inbox: RedisInbox, body: bytes, key: str,
+                incoming: Any, crypto: signing.MessageCrypto | None) -> Response | None:
+    """A plain question in one Redis script; None when Redis does not answer."""
+    openid = incoming.openid
+    now = rt.clock()
+    reply, ctx = _reply_for(rt, incoming, now)
+    if ctx is None:
+        return _render(rt, crypto, openid, incoming.account, reply)  # nothing claimed
+    hot = _hot_path(rt, limits, inbox)
+    args = request.args
+    nonce_key, digest = NonceGuard.key_digest(args["timestamp"], args["nonce"], body)
+    misses = bool(pending_misses(ctx))
+    quota = quota_key(openid, now.astimezone(TZ).date().isoformat())
+    verdict = hot.ask(ip=request.remote_addr or "-", nonce_key=nonce_key, digest=digest,
+                      openid=openid, key=key, reply=reply or "", now_s=time.time(),
+                      misses=misses, quota=quota)
+    if verdict is None:
+        return None
+    kind = verdict.kind
+    refused = _refused(kind)
+    if refused is not None:
+        return refused
+    if kind == "answered":
+        return _render(rt, crypto, openid, incoming.account, verdict.reply)
+    if kind == "busy":
+        return _wait_for_first(rt, inbox, key, incoming, crypto)
+    quota_seen: int | None = verdict.quota
+    if kind == "unknown":  # Redis does not know the sender: the database reads the row
+        fast = _fast_path(rt)
+        ask = Ask(openid=openid, key=key, msg_type=incoming.msg_type, reply=reply or "",
+                  now=now, nonce_key="", digest=digest, rate_key="", rate_expires=now,
+                  rate_limit=0, touch=not fast.touches.fresh(openid, now), store=False)
+        try:
+            answer_plain(fast, ask, ctx)
+        except NotPlain:
+            if inbox.mark(openid):
+                return _full_path(rt, key, incoming, crypto, inbox=inbox)
+            return _full_path(rt, key, incoming, crypto, inbox=inbox, mark=inbox.mark)
+        except (OperationalError, DBAPIError):
+            log.exception("database error while answering a question")
+            inbox.release(key, openid)
+            return _plain("unavailable", 503)
+        quota_seen = hot.settle(key, reply, openid, verdict.gen, misses, quota)
+    if misses and quota_seen:
+        _record_misses(rt, ctx, openid, counted=quota_seen)
+    return _render(rt, crypto, openid, incoming.account, reply)
 
 
 def _answer_fast(rt: Runtime, limits: WebhookLimits, body: bytes, key: str, incoming: Any,
-                 crypto: signing.MessageCrypto | None, admitted: bool = False,
-                 store: bool = True) -> Response | None:
-    """A plain question on the fast path (bot/fastpath.py); None: take the full path."""
-    args = request.args
-
-    def admit(session: Session) -> str | None:
-        if admitted:
-            return None
-        if not nonce_guard(current_app.extensions).fresh(args["timestamp"], args["nonce"],
-                                                         body, session):
-            return "nonce"
-        return None if limits.user_allowed(incoming.openid, session) else "rate"
-
-    touches = current_app.extensions.get("wastebot.touches")
-    if touches is None:
-        touches = current_app.extensions.setdefault("wastebot.touches", RecentTouches())
+                 crypto: signing.MessageCrypto | None) -> Response | None:
+    """A plain question on the database fast path (bot/fastpath.py); None: take the full path."""
+    openid = incoming.openid
     now = rt.clock()
+    reply, ctx = _reply_for(rt, incoming, now)
+    if ctx is None:
+        return _render(rt, crypto, openid, incoming.account, reply)  # nothing written
+    fast = _fast_path(rt)
+    args = request.args
+    nonce_key, digest = NonceGuard.key_digest(args["timestamp"], args["nonce"], body)
+    window = limits.user_window(openid)
+    if window is None and not limits.user_allowed(openid):
+        return _plain("success", 200)
+    rate_key, rate_expires, rate_limit = window or ("", now, 0)
+    ask = Ask(openid=openid, key=key, msg_type=incoming.msg_type, reply=reply or "", now=now,
+              nonce_key=nonce_key, digest=digest, rate_key=rate_key, rate_expires=rate_expires,
+              rate_limit=rate_limit, touch=not fast.touches.fresh(openid, now), store=True)
     try:
-        reply, ctx = answer_plain(rt.engine, rt.sessions,
-                                  {"config": rt.config, "now": now, "kb": rt.kb}, key, incoming,
-                                  admit, touches, store=store)
+        reply, to_count = answer_plain(fast, ask, ctx)
     except NotPlain:
         return None
     except Refused as refused:
@@ -207,27 +300,70 @@ def _answer_fast(rt: Runtime, limits: WebhookLimits, body: bytes, key: str, inco
     except (OperationalError, DBAPIError):
         log.exception("database error while answering a question")
         return _plain("unavailable", 503)
+    if to_count is not None:
+        _record_misses(rt, to_count, openid)
+    return _render(rt, crypto, openid, incoming.account, reply)
+
+
+def _reply_for(rt: Runtime, incoming: Any, now: datetime) -> tuple[str | None, Context | None]:
+    """A plain question's reply, computed before any write; (APOLOGY, None) if it failed."""
+    session = _SessionOnDemand(rt.sessions)
+    try:
+        ctx = Context(session=session, config=rt.config, now=now, kb=rt.kb)  # type: ignore[arg-type]
+        return answer(ctx, incoming), ctx
     except Exception:  # the webhook's one process boundary, as on the full path
         log.exception("handler failed for a plain question")
-        reply, ctx = APOLOGY, None
-    if ctx is not None:
-        _record_misses(rt, ctx, incoming.openid)
-    response = _render(rt, crypto, incoming.openid, incoming.account, reply)
-    response.wastebot_reply = reply  # type: ignore[attr-defined]  # for the Redis inbox
-    return response
+        return APOLOGY, None
+    finally:
+        session.close()
 
 
-def _admit(rt: Runtime, limits: WebhookLimits, body: bytes, openid: str) -> Response | None:
-    """The replay guard, then the sender's rate: one short transaction when the database keeps
-    them (no database work when Redis does); None when the delivery may be handled."""
-    with rt.sessions.begin() as session:
-        if not nonce_guard(current_app.extensions).fresh(
-                request.args["timestamp"], request.args["nonce"], body, session):
-            return _plain("forbidden", 403)
-        if not limits.user_allowed(openid, session):
-            # A flood from one sender: answer WeChat politely (no retry), drop the message.
-            return _plain("success", 200)
-    return None
+class _SessionOnDemand:
+    """A session made on first use: a plain reply reads the database only for the knowledge
+    base's stamp, every few seconds (services/kb_matcher.py)."""
+
+    def __init__(self, factory: Callable[[], Session]) -> None:
+        self._factory = factory
+        self._session: Session | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._session is None:
+            self._session = self._factory()
+        return getattr(self._session, name)
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+
+
+def _fast_path(rt: Runtime) -> FastPath:
+    fast = current_app.extensions.get("wastebot.fastpath")
+    if fast is None:
+        fast = current_app.extensions.setdefault("wastebot.fastpath",
+                                                 FastPath(rt.engine, rt.relaxed))
+    return fast
+
+
+def _hot_path(rt: Runtime, limits: WebhookLimits, inbox: RedisInbox) -> HotPath:
+    hot = current_app.extensions.get("wastebot.hotpath")
+    if hot is None:
+        guard = nonce_guard(current_app.extensions)
+        hot = current_app.extensions.setdefault(
+            "wastebot.hotpath", inbox.hot_path(max(limits.per_ip, 0), max(limits.per_user, 0),
+                                               guard.ttl_s, QUOTA_TTL_S))
+    return hot
+
+
+def _admission(rt: Runtime, limits: WebhookLimits, body: bytes, incoming: Any) -> Admit:
+    """The replay guard and the sender's rate, checked with the claim in the full path's
+    transaction (no Redis)."""
+    args = request.args
+    nonce_key, digest = NonceGuard.key_digest(args["timestamp"], args["nonce"], body)
+    window = limits.user_window(incoming.openid)
+    if window is None and not limits.user_allowed(incoming.openid):
+        return _Checks(nonce_key, digest, "", rt.clock(), 0, refused="rate")
+    rate_key, rate_expires, rate_limit = window or ("", rt.clock(), 0)
+    return _Checks(nonce_key, digest, rate_key, rate_expires, rate_limit)
 
 
 def _check_mode(rt: Runtime) -> Response | None:
@@ -262,40 +398,66 @@ def _read_fields(body: bytes, crypto: signing.MessageCrypto | None) -> dict[str,
     return wxml.parse_fields(inner.encode("utf-8"))
 
 
-def _handle_once(rt: Runtime, key: str, incoming: Any) -> tuple[str | None, set[str]]:
-    """Handle a delivery exactly once; a repeat gets the first delivery's reply."""
+class _Untold(Exception):
+    """Redis could not be told that a conversation opens: the transaction is rolled back."""
+
+
+def _handle_once(rt: Runtime, key: str, incoming: Any, admit: Admit | None,
+                 mark: Callable[[str], bool] | None) -> tuple[str | None, set[str]]:
+    """Handle a delivery exactly once; a repeat gets the first delivery's reply.
+
+    One transaction and one durable commit: the nonce and the sender's rate (`admit`, when the
+    database keeps them), the claim of the key, the handler, the stored reply."""
     now = rt.clock()
+    checks = admit or _Checks("", "", "", now, 0)
+    if checks.refused is not None:
+        raise Refused(checks.refused)
+    ask = Ask(openid=incoming.openid, key=key, msg_type=incoming.msg_type, reply="", now=now,
+              nonce_key=checks.nonce_key, digest=checks.digest, rate_key=checks.rate_key,
+              rate_expires=checks.rate_expires, rate_limit=checks.rate_limit, touch=False,
+              store=True)
     with rt.sessions.begin() as session:
-        # Inserted first: a concurrent duplicate blocks on this unique key until we commit,
-        # then inserts nothing and reads the reply we stored.
-        row_id = session.scalar(_CLAIM, {"key": key, "openid": incoming.openid,
-                                         "msg_type": incoming.msg_type, "now": now})
-        if row_id is None:
-            first = session.scalar(select(_INBOUND.c.reply).where(_INBOUND.c.dedupe_key == key))
-            return first or None, set()
-        ctx = Context(session=session, config=rt.config, now=now, kb=rt.kb)
-        reply = handle(ctx, incoming)
-        session.execute(update(_INBOUND).where(_INBOUND.c.id == row_id)
-                        .values(reply=reply or ""))
+        # Claimed before the handler: a concurrent duplicate blocks on this unique key
+        # until we commit, then inserts nothing and reads the reply we stored.
+        raw = session.connection().connection.driver_connection
+        refused, row_id = claim_full(raw, rt.engine.dialect.name == "sqlite", ask)
+        if refused is None:
+            if row_id is None:
+                first = session.scalar(select(_INBOUND.c.reply)
+                                       .where(_INBOUND.c.dedupe_key == key))
+                return first or None, set()
+            ctx = Context(session=session, config=rt.config, now=now, kb=rt.kb)
+            reply = handle(ctx, incoming)
+            if mark is not None and not all(mark(openid) for openid in sorted(ctx.opened)):
+                raise _Untold()
+            session.execute(update(_INBOUND).where(_INBOUND.c.id == row_id)
+                            .values(reply=reply or ""))
+    if refused is not None:
+        raise Refused(refused)  # after the commit: the nonce and the count stay
     _record_misses(rt, ctx, incoming.openid)
     return reply, ctx.wake
 
 
-def _record_misses(rt: Runtime, ctx: Context, openid: str) -> None:
+def _record_misses(rt: Runtime, ctx: Context, openid: str, counted: int | None = None) -> None:
     """Count unanswered questions after the reply committed, in a short transaction of its own.
 
     Kept out of the reply transaction so popular ambiguous asks (电池) do not queue on one
     row's lock; a count is lost if the process dies between the two commits. One sender adds
-    at most KB_MISS_DAILY_PER_SENDER messages' worth a day, so a script cannot flood the list.
+    at most KB_MISS_DAILY_PER_SENDER messages' worth a day, so a script cannot flood the list;
+    `counted` is that sender's count already taken in Redis (bot/hotpath.py).
     """
     misses = pending_misses(ctx)
     if not misses:
         return
+    if counted is not None and counted > rt.config.KB_MISS_DAILY_PER_SENDER:
+        return
     day = ctx.now.astimezone(TZ).date()
-    quota_key = f"kbmiss:{openid}:{day.isoformat()}"
+    quota = f"kbmiss:{openid}:{day.isoformat()}"
     try:
-        with rt.sessions.begin() as session:
-            if hit(session, quota_key, ctx.now + timedelta(days=2)) > \
+        # Counts need no durable commit: on PostgreSQL each statement commits on its own,
+        # asynchronously (Runtime.relaxed).
+        with rt.sessions(bind=rt.relaxed or rt.engine) as session, session.begin():
+            if counted is None and hit(session, quota, ctx.now + QUOTA_TTL) > \
                     rt.config.KB_MISS_DAILY_PER_SENDER:
                 return
             record_misses(session, misses, ctx.now)

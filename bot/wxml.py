@@ -1,6 +1,7 @@
 """Parsing WeChat's XML safely and rendering passive replies that user text cannot break."""
 from __future__ import annotations
 
+import re
 import time
 from xml.etree.ElementTree import Element, ParseError
 
@@ -79,9 +80,12 @@ def cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
+# Characters XML 1.0 forbids even inside CDATA would make WeChat reject the reply.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _xml_safe(text: str) -> str:
-    # Characters XML 1.0 forbids even inside CDATA would make WeChat reject the reply.
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+    return _FORBIDDEN.sub("", text)
 
 
 def text_reply(to_user: str, from_user: str, text: str, now: int | None = None) -> str:

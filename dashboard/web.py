@@ -1,6 +1,7 @@
 """Response headers, upload limits and error pages for the dashboard, in one place."""
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, render_template, request
@@ -31,6 +32,7 @@ def tile_source(url: str) -> str:
     return f"{parts.scheme}://{'.'.join(labels)}"
 
 
+@lru_cache(maxsize=8)  # on every response, webhook replies included
 def csp(tile_url: str) -> str:
     source = tile_source(tile_url)
     return CSP.format(tiles=" " + source if source else "")
@@ -53,6 +55,8 @@ def _raise_upload_limit() -> None:
 
 
 def _headers(response: Response) -> Response:
+    if request.blueprint == "wechat":  # XML for WeChat's servers, no page: none of these apply
+        return response
     response.headers.setdefault("Content-Security-Policy", csp(runtime().config.MAP_TILE_URL))
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)

@@ -46,6 +46,7 @@ def start(ctx: Context, openid: str, flow: str, state: dict[str, Any],
     ctx.session.add(conv)
     ctx.session.flush()
     ctx.cache[("conv", openid)] = conv
+    ctx.opened.add(openid)
     return conv
 
 

@@ -7,6 +7,7 @@ catch-alls. Capabilities plug in here without touching the webhook.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from handlers import basic, cadre, complaint, my_cases, quiz, sorting
@@ -82,6 +83,18 @@ def plain_question(m: Incoming) -> bool:
     """
     if m.msg_type not in ("text", "voice") or not m.text:
         return False
+    if len(m.content) > MAX_REMEMBERED:
+        return _judge(m.msg_type, m.content)
+    return _remembered(m.msg_type, m.content)
+
+
+MAX_REMEMBERED = 200  # longer texts are judged afresh (the cache stays a few MB at most)
+
+
+def _judge(msg_type: str, content: str) -> bool:
+    """`plain_question` for a text or voice message. Its predicates read only the words (a
+    state read raises _NeedsState), so the verdict depends on (type, words) alone."""
+    m = Incoming(msg_type=msg_type, openid="", content=content)
     ctx: Any = _MessageOnly(m.openid)
     for route in ROUTES:
         if route.name == "sorting":
@@ -92,3 +105,6 @@ def plain_question(m: Incoming) -> bool:
         except _NeedsState:
             return False
     return False
+
+
+_remembered = lru_cache(maxsize=4096)(_judge)

@@ -45,6 +45,9 @@ class Context:
     # Names of background work to wake after the transaction commits ("outbox", "media").
     wake: set[str] = field(default_factory=set)
     notices: list[str] = field(default_factory=list)
+    # openids whose conversation this delivery opened: the webhook tells the Redis fast path
+    # before the transaction commits (bot/hotpath.py).
+    opened: set[str] = field(default_factory=set)
     cache: dict[str, Any] = field(default_factory=dict)
 
 

@@ -65,6 +65,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def make_relaxed_engine(engine: Engine) -> Engine:
+    """Autocommit PostgreSQL connections to `engine`'s database whose commits do not wait for
+    the disk (`synchronous_commit = off`): the plain-question fast path's (bot/fastpath.py)."""
+    relaxed = create_engine(engine.url, isolation_level="AUTOCOMMIT",
+                            pool_reset_on_return=None, pool_size=2)
+
+    @event.listens_for(relaxed, "connect")
+    def _asynchronous_commit(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cur:
+            cur.execute("SET synchronous_commit = off")
+        if not dbapi_conn.autocommit:
+            dbapi_conn.commit()
+
+    return relaxed
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 

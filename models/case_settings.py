@@ -69,16 +69,29 @@ def settings_path(config: Config) -> Path:
     return Path(config.DATA_DIR) / "complaints.toml"
 
 
+# Every complaint step reads the settings: the file is read each time (an edit counts at
+# once), parsed only when its text changed (parsing cost more than the step's statements).
+_parsed: dict[tuple[Path, str], ComplaintSettings] = {}
+
+
 def load_complaint_settings(config: Config) -> ComplaintSettings:
     """Read and check complaints.toml under the configured DATA_DIR."""
     path = settings_path(config)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SettingsError(f"{path}: complaint settings file is missing") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: {exc}") from None
-    return parse_settings(raw, str(path))
+    settings = _parsed.get((path, text))
+    if settings is None:
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{path}: {exc}") from None
+        settings = parse_settings(raw, str(path))
+        if len(_parsed) >= 16:  # a few DATA_DIRs (tests), a few edits: never grows for long
+            _parsed.clear()
+        _parsed[(path, text)] = settings
+    return settings
 
 
 def parse_settings(raw: dict[str, Any], where: str = "complaints.toml") -> ComplaintSettings:
