@@ -122,7 +122,9 @@ def test_deadline_grammar_on_long_hostile_text(text: str, issued: date) -> None:
 
 @pytest.fixture(scope="module")
 def matcher() -> Matcher:
-    return Matcher(load_kb(ROOT / "data" / "kb"))
+    kb = load_kb(ROOT / "data" / "kb")
+    kb.warm()  # build the indexes here, not inside the first example's deadline
+    return Matcher(kb)
 
 
 @settings(max_examples=120, deadline=timedelta(seconds=5))
