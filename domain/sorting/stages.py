@@ -180,13 +180,16 @@ _PREDICATE = re.compile(
     r"了|过|完|掉|的|着|吗|呢|吧|啊|呀|哦|嘛|都|还|也|就|又|要|剩|坏|死|谢|枯|烂|馊|霉|碎|破|旧|脏|吃|喝|用|煮|泡|蒸|洗)*"
 )
 _LIST_WORD = re.compile(r"和|跟|还有|以及|与")
+# A resident's sentence about one thing is short; the scan is quadratic, so longer text is not scanned.
+_MAX_SENTENCE = 30
+_LONGEST_NAME = 16  # longer than any name in the KB (14)
 
 
 def sentence(index: Index, k: str, category_of: CategoryOf) -> Resolution | None:
     """A known thing inside a short sentence whose other words only say what happened to it."""
-    if len(k) < 4:
+    if not 4 <= len(k) <= _MAX_SENTENCE:
         return None
-    for size in range(len(k) - 1, 1, -1):
+    for size in range(min(len(k) - 1, _LONGEST_NAME), 1, -1):
         for start in range(len(k) - size + 1):
             part = k[start:start + size]
             if part not in index.exact and part not in index.specials:
