@@ -46,6 +46,17 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc).replace(tzinfo=None)
 
 
+# The per-sender rate and the admission, shared by the plain question's statement and the full path's.
+_RATE_ADMITTED = """rate AS (
+  INSERT INTO shared_counts (key, count, expires_at)
+  SELECT %(rkey)s::text, 1, %(rexp)s::timestamp FROM fresh
+  WHERE fresh.ok AND %(limit)s::int > 0
+  ON CONFLICT (key) DO UPDATE SET count = shared_counts.count + 1,
+  expires_at = excluded.expires_at RETURNING count),
+admitted AS (
+  SELECT 1 FROM fresh WHERE fresh.ok
+  AND (%(limit)s::int <= 0 OR (SELECT count FROM rate) <= %(limit)s::int)),
+"""
 # Data-modifying CTEs run exactly once, in order of need, all on one snapshot.
 _PG = """
 WITH conv AS (SELECT 1 FROM conversations WHERE openid = %(openid)s::text),
@@ -58,16 +69,7 @@ fresh AS (
   SELECT NOT EXISTS (SELECT 1 FROM conv) AND (EXISTS (SELECT 1 FROM nonce) OR COALESCE(
     (SELECT body_digest FROM seen_nonces WHERE key = %(nkey)s::text), %(digest)s::text)
     = %(digest)s::text) AS ok),
-rate AS (
-  INSERT INTO shared_counts (key, count, expires_at)
-  SELECT %(rkey)s::text, 1, %(rexp)s::timestamp FROM fresh
-  WHERE fresh.ok AND %(limit)s::int > 0
-  ON CONFLICT (key) DO UPDATE SET count = shared_counts.count + 1,
-  expires_at = excluded.expires_at RETURNING count),
-admitted AS (
-  SELECT 1 FROM fresh WHERE fresh.ok
-  AND (%(limit)s::int <= 0 OR (SELECT count FROM rate) <= %(limit)s::int)),
-touch AS (
+"""+_RATE_ADMITTED+"""touch AS (
   INSERT INTO residents (openid, subscribed, first_seen_at, last_message_at)
   SELECT %(openid)s::text, true, %(now)s::timestamp, %(now)s::timestamp FROM admitted
   WHERE %(touch)s::boolean
@@ -181,16 +183,7 @@ fresh AS (
   SELECT EXISTS (SELECT 1 FROM nonce) OR COALESCE(
     (SELECT body_digest FROM seen_nonces WHERE key = %(nkey)s::text), %(digest)s::text)
     = %(digest)s::text AS ok),
-rate AS (
-  INSERT INTO shared_counts (key, count, expires_at)
-  SELECT %(rkey)s::text, 1, %(rexp)s::timestamp FROM fresh
-  WHERE fresh.ok AND %(limit)s::int > 0
-  ON CONFLICT (key) DO UPDATE SET count = shared_counts.count + 1,
-  expires_at = excluded.expires_at RETURNING count),
-admitted AS (
-  SELECT 1 FROM fresh WHERE fresh.ok
-  AND (%(limit)s::int <= 0 OR (SELECT count FROM rate) <= %(limit)s::int)),
-claim AS (
+"""+_RATE_ADMITTED+"""claim AS (
   INSERT INTO inbound_messages (dedupe_key, openid, msg_type, received_at)
   SELECT %(key)s::text, %(openid)s::text, %(msg_type)s::text, %(now)s::timestamp
   FROM admitted ON CONFLICT (dedupe_key) DO NOTHING RETURNING id)
